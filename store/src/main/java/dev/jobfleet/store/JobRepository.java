@@ -1,0 +1,414 @@
+package dev.jobfleet.store;
+
+import dev.jobfleet.model.JobCodec;
+import dev.jobfleet.model.JobEvent;
+import dev.jobfleet.model.JobState;
+import dev.jobfleet.model.Topics;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.springframework.dao.PessimisticLockingFailureException;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Runs the statements of {@link JobSql} and reports what they did. Every transition is one
+ * statement; methods that move jobs return the ids that moved, and a caller that expected more
+ * learns that another pod won the race, not that something failed.
+ */
+public class JobRepository {
+    private static final JsonMapper JSON = JobCodec.mapper();
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate transactions;
+
+    public JobRepository(DataSource dataSource) {
+        this.jdbc = JdbcClient.create(dataSource);
+        this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+    }
+
+    // ---- submission ------------------------------------------------------------------------
+
+    /**
+     * Insert the job, its history row and its outbox row in one statement; with a taken
+     * idempotency key, return the job that holds it instead.
+     */
+    public Submission submit(JobEvent event, String actor) {
+        JobEvent e = event.withDefaults();
+        Optional<JobRow> inserted = jdbc.sql(JobSql.INSERT_JOB)
+                .params(
+                        e.id(),
+                        e.type(),
+                        JSON.writeValueAsString(e.payload()),
+                        e.priority(),
+                        e.runAt() == null ? null : OffsetDateTime.ofInstant(e.runAt(), java.time.ZoneOffset.UTC),
+                        e.maxAttempts(),
+                        e.idempotencyKey(),
+                        e.concurrencyKey(),
+                        actor,
+                        Topics.JOBS,
+                        JobCodec.encodeToString(e))
+                .query(JOB)
+                .optional();
+        if (inserted.isPresent()) {
+            return new Submission(inserted.get(), true);
+        }
+        if (e.idempotencyKey() == null) {
+            throw new IllegalStateException(
+                    "insert of job " + e.id() + " returned no row and it has no idempotency key");
+        }
+        JobRow existing = jdbc.sql(JobSql.FIND_BY_IDEMPOTENCY_KEY)
+                .param(e.idempotencyKey())
+                .query(JOB)
+                .optional()
+                .orElseThrow(() -> new IllegalStateException(
+                        "idempotency key " + e.idempotencyKey() + " conflicted but holds no job"));
+        return new Submission(existing, false);
+    }
+
+    /**
+     * Insert the jobs of Kafka-first events that the database does not know yet. Returns the ids
+     * inserted; events whose job exists (by id or idempotency key) are left alone.
+     */
+    public Set<UUID> insertMissing(Collection<JobEvent> events, String actor) {
+        if (events.isEmpty()) {
+            return Set.of();
+        }
+        ArrayNode rows = JSON.createArrayNode();
+        for (JobEvent event : events) {
+            JobEvent e = event.withDefaults();
+            ObjectNode row = rows.addObject();
+            row.put("id", e.id().toString());
+            row.put("type", e.type());
+            row.set("payload", e.payload());
+            row.put("priority", e.priority());
+            row.put("run_at", e.runAt() == null ? null : e.runAt().toString());
+            row.put("max_attempts", e.maxAttempts());
+            row.put("idempotency_key", e.idempotencyKey());
+            row.put("concurrency_key", e.concurrencyKey());
+        }
+        return Set.copyOf(jdbc.sql(JobSql.INSERT_MISSING_JOBS)
+                .params(JSON.writeValueAsString(rows), actor)
+                .query((rs, n) -> rs.getObject(1, UUID.class))
+                .list());
+    }
+
+    // ---- reading ---------------------------------------------------------------------------
+
+    public Optional<JobRow> find(UUID id) {
+        return jdbc.sql(JobSql.FIND_JOB).param(id).query(JOB).optional();
+    }
+
+    public List<HistoryEntry> history(UUID jobId) {
+        return jdbc.sql(JobSql.HISTORY).param(jobId).query(HISTORY).list();
+    }
+
+    /** Newest first; {@code state} and {@code type} null mean any. */
+    public List<JobRow> list(JobState state, String type, int limit) {
+        String s = state == null ? null : state.name();
+        return jdbc.sql(JobSql.LIST_JOBS)
+                .params(s, s, type, type, limit)
+                .query(JOB)
+                .list();
+    }
+
+    public List<QueueDepth> queueDepth() {
+        return jdbc.sql(JobSql.COUNT_BY_STATE_AND_TYPE)
+                .query((rs, n) -> new QueueDepth(JobState.valueOf(rs.getString(1)), rs.getString(2), rs.getLong(3)))
+                .list();
+    }
+
+    /** Seconds the oldest due pending job has waited; 0 when none waits. */
+    public double oldestDuePendingAgeSeconds() {
+        Double age = jdbc.sql(JobSql.OLDEST_DUE_PENDING_AGE).query(Double.class).single();
+        return age == null ? 0 : age;
+    }
+
+    /** The transition table as the database holds it. */
+    public Map<JobState, Set<JobState>> transitionTable() {
+        Map<JobState, Set<JobState>> table = new EnumMap<>(JobState.class);
+        for (JobState s : JobState.values()) {
+            table.put(s, EnumSet.noneOf(JobState.class));
+        }
+        jdbc.sql(JobSql.TRANSITIONS)
+                .query((rs, n) -> table.get(JobState.valueOf(rs.getString(1))).add(JobState.valueOf(rs.getString(2))))
+                .list();
+        return table;
+    }
+
+    // ---- claims and runs -------------------------------------------------------------------
+
+    /**
+     * Claim those of the named jobs that are pending and due, skipping rows another worker is
+     * claiming. Each claim gets a fresh fencing token and a lease from the database clock.
+     */
+    public List<Claim> claim(Collection<UUID> ids, String owner, Duration lease) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql(JobSql.CLAIM_BY_IDS)
+                .params(uuidArray(ids), owner, seconds(lease))
+                .query(CLAIM)
+                .list();
+    }
+
+    /** Claim up to {@code limit} due pending jobs, highest priority first. */
+    public List<Claim> claimDue(int limit, String owner, Duration lease) {
+        return jdbc.sql(JobSql.CLAIM_DUE)
+                .params(limit, owner, seconds(lease))
+                .query(CLAIM)
+                .list();
+    }
+
+    /**
+     * Write the outcomes of runs, each only if its fencing token still holds the job. Returns the
+     * state each written job ended in (a retry with no attempt left is DEAD); jobs missing from
+     * the map were no longer this run's to finish.
+     */
+    public Map<UUID, JobState> finish(Collection<RunOutcome> outcomes, String actor) {
+        if (outcomes.isEmpty()) {
+            return Map.of();
+        }
+        ArrayNode rows = JSON.createArrayNode();
+        for (RunOutcome o : outcomes) {
+            ObjectNode row = rows.addObject();
+            row.put("id", o.jobId().toString());
+            row.put("token", o.claimToken().toString());
+            row.put("state", o.state().name());
+            row.put("delay_ms", o.retryDelay() == null ? 0 : o.retryDelay().toMillis());
+            row.put("detail", o.detail());
+            if (o.error() != null) {
+                ObjectNode error = row.putObject("error");
+                error.put("attempt", o.error().attempt());
+                error.put("class", o.error().errorClass());
+                error.put("message", o.error().message());
+                error.put("stack", o.error().stack());
+            }
+        }
+        Map<UUID, JobState> written = new LinkedHashMap<>();
+        jdbc.sql(JobSql.FINISH_RUNS)
+                .params(JSON.writeValueAsString(rows), actor)
+                .query((rs, n) -> written.put(rs.getObject(1, UUID.class), JobState.valueOf(rs.getString(2))))
+                .list();
+        return written;
+    }
+
+    /** Extend the leases of runs still held under their tokens; returns the ids extended. */
+    public Set<UUID> extendLeases(Map<UUID, UUID> tokensByJob, Duration lease) {
+        if (tokensByJob.isEmpty()) {
+            return Set.of();
+        }
+        return Set.copyOf(jdbc.sql(JobSql.EXTEND_LEASES)
+                .params(runs(tokensByJob), seconds(lease))
+                .query((rs, n) -> rs.getObject(1, UUID.class))
+                .list());
+    }
+
+    /** Give back runs still held under their tokens, to PENDING, without spending their attempt. */
+    public Set<UUID> release(Map<UUID, UUID> tokensByJob, String actor) {
+        if (tokensByJob.isEmpty()) {
+            return Set.of();
+        }
+        return Set.copyOf(jdbc.sql(JobSql.RELEASE_RUNS)
+                .params(runs(tokensByJob), actor)
+                .query((rs, n) -> rs.getObject(1, UUID.class))
+                .list());
+    }
+
+    // ---- maintenance -----------------------------------------------------------------------
+
+    /** Runs whose lease expired: back to PENDING, or DEAD with no attempt left. */
+    public Map<UUID, JobState> rescueExpired(int limit, String actor) {
+        Map<UUID, JobState> rescued = new LinkedHashMap<>();
+        jdbc.sql(JobSql.RESCUE_EXPIRED)
+                .params(limit, actor)
+                .query((rs, n) -> rescued.put(rs.getObject(1, UUID.class), JobState.valueOf(rs.getString(2))))
+                .list();
+        return rescued;
+    }
+
+    /** Due retries back to PENDING; returns how many. */
+    public int promoteDueRetries(int limit, String actor) {
+        return jdbc.sql(JobSql.PROMOTE_DUE_RETRIES)
+                .params(limit, actor)
+                .query((rs, n) -> rs.getObject(1, UUID.class))
+                .list()
+                .size();
+    }
+
+    // ---- cancellation ----------------------------------------------------------------------
+
+    /** What a cancel did. */
+    public enum CancelResult {
+        CANCELLED,
+        /** No job with that id. */
+        NOT_FOUND,
+        /** The job is running or finished: nothing was changed. */
+        NOT_CANCELLABLE,
+        /** A worker is claiming it at this instant; nothing was changed. */
+        BUSY
+    }
+
+    /** Cancel a PENDING or RETRY_SCHEDULED job; never waits for a worker's row lock. */
+    public CancelResult cancel(UUID id, String actor, String reason) {
+        try {
+            boolean cancelled = jdbc.sql(JobSql.CANCEL)
+                    .params(id, actor, reason)
+                    .query((rs, n) -> rs.getObject(1, UUID.class))
+                    .optional()
+                    .isPresent();
+            if (cancelled) {
+                return CancelResult.CANCELLED;
+            }
+        } catch (PessimisticLockingFailureException e) {
+            return CancelResult.BUSY;
+        }
+        return find(id).isPresent() ? CancelResult.NOT_CANCELLABLE : CancelResult.NOT_FOUND;
+    }
+
+    // ---- outbox ----------------------------------------------------------------------------
+
+    /**
+     * Take up to {@code limit} outbox rows and hand them to {@code publish} inside one
+     * transaction: the rows are deleted only if {@code publish} returns, so a publish that throws
+     * (Kafka down) leaves every row for the next try. Rows another relay holds are skipped.
+     *
+     * @return how many rows were published
+     */
+    public int relayOutbox(int limit, Consumer<List<OutboxRecord>> publish) {
+        Integer published = transactions.execute(status -> {
+            List<OutboxRecord> batch = jdbc.sql(JobSql.TAKE_OUTBOX)
+                    .param(limit)
+                    .query((rs, n) -> new OutboxRecord(
+                            rs.getLong("id"),
+                            rs.getObject("job_id", UUID.class),
+                            rs.getString("topic"),
+                            rs.getString("event")))
+                    .list();
+            if (!batch.isEmpty()) {
+                publish.accept(batch);
+            }
+            return batch.size();
+        });
+        return published == null ? 0 : published;
+    }
+
+    public long outboxSize() {
+        return jdbc.sql(JobSql.OUTBOX_SIZE).query(Long.class).single();
+    }
+
+    // ---- demo audit ------------------------------------------------------------------------
+
+    /** Record the start of a demo handler's execution; returns the execution id for {@link #endExecution}. */
+    public long startExecution(UUID jobId, String workerId, UUID claimToken, int attempt) {
+        return jdbc.sql(JobSql.START_EXECUTION)
+                .params(jobId, workerId, claimToken, attempt)
+                .query(Long.class)
+                .single();
+    }
+
+    public void endExecution(long executionId) {
+        int updated = jdbc.sql(JobSql.END_EXECUTION).param(executionId).update();
+        if (updated != 1) {
+            throw new IllegalStateException("execution " + executionId + " not found (" + updated + " rows)");
+        }
+    }
+
+    /** Pairs of executions of one job that overlapped in time; G1 says this is always 0. */
+    public long overlappingExecutions() {
+        return jdbc.sql(JobSql.OVERLAPPING_EXECUTIONS).query(Long.class).single();
+    }
+
+    // ---- mapping ---------------------------------------------------------------------------
+
+    private static String uuidArray(Collection<UUID> ids) {
+        return ids.stream().map(UUID::toString).collect(Collectors.joining(",", "{", "}"));
+    }
+
+    private static double seconds(Duration d) {
+        return d.toMillis() / 1000.0;
+    }
+
+    private static String runs(Map<UUID, UUID> tokensByJob) {
+        ArrayNode rows = JSON.createArrayNode();
+        tokensByJob.forEach((id, token) -> {
+            ObjectNode row = rows.addObject();
+            row.put("id", id.toString());
+            row.put("token", token.toString());
+        });
+        return JSON.writeValueAsString(rows);
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static JsonNode json(ResultSet rs, String column) throws SQLException {
+        String text = rs.getString(column);
+        return text == null ? null : JSON.readTree(text);
+    }
+
+    static final RowMapper<JobRow> JOB = (rs, n) -> new JobRow(
+            rs.getObject("id", UUID.class),
+            rs.getString("type"),
+            json(rs, "payload"),
+            JobState.valueOf(rs.getString("state")),
+            rs.getInt("priority"),
+            instant(rs, "run_at"),
+            rs.getInt("attempts"),
+            rs.getInt("max_attempts"),
+            rs.getString("idempotency_key"),
+            rs.getString("concurrency_key"),
+            rs.getObject("claim_token", UUID.class),
+            rs.getString("lease_owner"),
+            instant(rs, "lease_expires_at"),
+            json(rs, "metadata"),
+            rs.getString("last_error"),
+            json(rs, "errors"),
+            rs.getInt("rescue_count"),
+            instant(rs, "created_at"),
+            instant(rs, "updated_at"),
+            instant(rs, "started_at"),
+            instant(rs, "finished_at"));
+
+    private static final RowMapper<Claim> CLAIM = (rs, n) -> {
+        JobRow job = JOB.mapRow(rs, n);
+        return new Claim(job, job.claimToken());
+    };
+
+    private static final RowMapper<HistoryEntry> HISTORY = (rs, n) -> {
+        String from = rs.getString("from_state");
+        Object attempt = rs.getObject("attempt");
+        return new HistoryEntry(
+                rs.getLong("id"),
+                rs.getObject("job_id", UUID.class),
+                from == null ? null : JobState.valueOf(from),
+                JobState.valueOf(rs.getString("to_state")),
+                instant(rs, "at"),
+                rs.getString("actor"),
+                rs.getObject("claim_token", UUID.class),
+                attempt == null ? null : ((Number) attempt).intValue(),
+                rs.getString("detail"));
+    };
+}
