@@ -162,20 +162,23 @@ public class JobRepository {
      * Claim those of the named jobs that are pending and due, skipping rows another worker is
      * claiming. Each claim gets a fresh fencing token and a lease from the database clock.
      */
-    public List<Claim> claim(Collection<UUID> ids, String owner, Duration lease) {
-        if (ids.isEmpty()) {
+    public List<Claim> claim(Collection<UUID> ids, Collection<String> types, String owner, Duration lease) {
+        if (ids.isEmpty() || types.isEmpty()) {
             return List.of();
         }
         return jdbc.sql(JobSql.CLAIM_BY_IDS)
-                .params(uuidArray(ids), owner, seconds(lease))
+                .params(uuidArray(ids), textArray(types), owner, seconds(lease))
                 .query(CLAIM)
                 .list();
     }
 
-    /** Claim up to {@code limit} due pending jobs, highest priority first. */
-    public List<Claim> claimDue(int limit, String owner, Duration lease) {
+    /** Claim up to {@code limit} due pending jobs of the given types, highest priority first. */
+    public List<Claim> claimDue(Collection<String> types, int limit, String owner, Duration lease) {
+        if (types.isEmpty() || limit <= 0) {
+            return List.of();
+        }
         return jdbc.sql(JobSql.CLAIM_DUE)
-                .params(limit, owner, seconds(lease))
+                .params(textArray(types), limit, owner, seconds(lease))
                 .query(CLAIM)
                 .list();
     }
@@ -343,6 +346,16 @@ public class JobRepository {
 
     private static String uuidArray(Collection<UUID> ids) {
         return ids.stream().map(UUID::toString).collect(Collectors.joining(",", "{", "}"));
+    }
+
+    /** A text[] literal; types are checked against JobEvent.TYPE_PATTERN, which admits no quoting characters. */
+    private static String textArray(Collection<String> values) {
+        for (String v : values) {
+            if (!JobEvent.TYPE_PATTERN.matcher(v).matches()) {
+                throw new IllegalArgumentException("not a job type: " + v);
+            }
+        }
+        return values.stream().collect(Collectors.joining(",", "{", "}"));
     }
 
     private static double seconds(Duration d) {

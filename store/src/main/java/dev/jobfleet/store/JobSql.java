@@ -113,21 +113,23 @@ final class JobSql {
 
     /**
      * Claim the named jobs that are pending and due. Jobs another worker is claiming right now
-     * are skipped, not waited for. Parameters: ids (uuid[] text), owner, lease seconds.
+     * are skipped, not waited for; so are jobs of types the worker has no handler for.
+     * Parameters: ids (uuid[] text), types (text[] text), owner, lease seconds.
      */
     static final String CLAIM_BY_IDS = CLAIM_TEMPLATE.formatted("""
             SELECT id FROM jobs
             WHERE id = ANY (CAST(? AS uuid[])) AND state = 'PENDING' AND run_at <= now()
+              AND type = ANY (CAST(? AS text[]))
             ORDER BY id""", JOB_COLUMNS);
 
     /**
      * Claim up to n due pending jobs in priority order, whatever their Kafka events did: the
-     * path for scheduled jobs, due retries and rescued jobs. Parameters: limit, owner, lease
-     * seconds.
+     * path for scheduled jobs, due retries and rescued jobs. Only the worker's own types. Parameters: types
+     * (text[] text), limit, owner, lease seconds.
      */
     static final String CLAIM_DUE = CLAIM_TEMPLATE.formatted("""
             SELECT id FROM jobs
-            WHERE state = 'PENDING' AND run_at <= now()
+            WHERE state = 'PENDING' AND run_at <= now() AND type = ANY (CAST(? AS text[]))
             ORDER BY priority, run_at, id
             LIMIT ?""", JOB_COLUMNS);
 
