@@ -21,7 +21,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
-import org.springframework.dao.PessimisticLockingFailureException;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -283,10 +283,43 @@ public class JobRepository {
             if (cancelled) {
                 return CancelResult.CANCELLED;
             }
-        } catch (PessimisticLockingFailureException e) {
+        } catch (DataAccessException e) {
+            if (!isLockNotAvailable(e)) {
+                throw e;
+            }
             return CancelResult.BUSY;
         }
         return find(id).isPresent() ? CancelResult.NOT_CANCELLABLE : CancelResult.NOT_FOUND;
+    }
+
+    /** What a re-drive did. */
+    public enum RedriveResult {
+        REDRIVEN,
+        NOT_FOUND,
+        /** The job is not DEAD: nothing was changed. */
+        NOT_DEAD,
+        /** Another writer holds the row at this instant; nothing was changed. */
+        BUSY
+    }
+
+    /** Put a DEAD job back to work with fresh attempts; its error list is kept. */
+    public RedriveResult redrive(UUID id, String actor) {
+        try {
+            boolean redriven = jdbc.sql(JobSql.REDRIVE)
+                    .params(id, actor, Topics.JOBS)
+                    .query((rs, n) -> rs.getObject(1, UUID.class))
+                    .optional()
+                    .isPresent();
+            if (redriven) {
+                return RedriveResult.REDRIVEN;
+            }
+        } catch (DataAccessException e) {
+            if (!isLockNotAvailable(e)) {
+                throw e;
+            }
+            return RedriveResult.BUSY;
+        }
+        return find(id).isPresent() ? RedriveResult.NOT_DEAD : RedriveResult.NOT_FOUND;
     }
 
     // ---- outbox ----------------------------------------------------------------------------
@@ -343,6 +376,16 @@ public class JobRepository {
     }
 
     // ---- mapping ---------------------------------------------------------------------------
+
+    /** SQLState 55P03: a {@code NOWAIT} lock found the row taken. */
+    static boolean isLockNotAvailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && "55P03".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static String uuidArray(Collection<UUID> ids) {
         return ids.stream().map(UUID::toString).collect(Collectors.joining(",", "{", "}"));

@@ -287,6 +287,30 @@ final class JobSql {
             """;
 
     /**
+     * Re-drive a DEAD job: back to PENDING with its attempts reset (its errors are kept), and an
+     * outbox row so workers hear of it at once. Parameters: id, actor, topic.
+     */
+    static final String REDRIVE = """
+            WITH target AS (
+                SELECT id FROM jobs WHERE id = ? AND state = 'DEAD' FOR UPDATE NOWAIT
+            ), redriven AS (
+                UPDATE jobs j SET state = 'PENDING', attempts = 0, run_at = now(), finished_at = NULL, updated_at = now()
+                FROM target t WHERE j.id = t.id AND j.state = 'DEAD'
+                RETURNING j.*
+            ), history AS (
+                INSERT INTO job_history (job_id, from_state, to_state, actor, attempt, detail)
+                SELECT id, 'DEAD', 'PENDING', ?, attempts, 're-driven' FROM redriven
+            ), outbox_row AS (
+                INSERT INTO outbox (job_id, topic, event)
+                SELECT id, ?, jsonb_build_object(
+                    'id', id, 'type', type, 'payload', payload, 'priority', priority, 'runAt', NULL,
+                    'maxAttempts', max_attempts, 'concurrencyKey', concurrency_key, 'idempotencyKey', idempotency_key)
+                FROM redriven
+            )
+            SELECT id FROM redriven
+            """;
+
+    /**
      * The outbox relay's batch: deletes up to n rows in id order, skipping rows another relay
      * holds. Runs inside the transaction that publishes them, so a failed publish puts them back.
      * Parameters: limit.
