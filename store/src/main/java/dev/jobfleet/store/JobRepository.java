@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -54,36 +55,62 @@ public class JobRepository {
      * idempotency key, return the job that holds it instead.
      */
     public Submission submit(JobEvent event, String actor) {
+        return submit(event, JobOptions.NONE, actor);
+    }
+
+    /**
+     * Insert the job with its options, its history row and its outbox row in one statement. A
+     * taken idempotency key, or a unique key held by a job in one of its unique states, inserts
+     * nothing and returns the job that holds it ({@link Submission#created()} false).
+     */
+    public Submission submit(JobEvent event, JobOptions options, String actor) {
         JobEvent e = event.withDefaults();
-        Optional<JobRow> inserted = jdbc.sql(JobSql.INSERT_JOB)
-                .params(
-                        e.id(),
-                        e.type(),
-                        JSON.writeValueAsString(e.payload()),
-                        e.priority(),
-                        e.runAt() == null ? null : OffsetDateTime.ofInstant(e.runAt(), java.time.ZoneOffset.UTC),
-                        e.maxAttempts(),
-                        e.idempotencyKey(),
-                        e.concurrencyKey(),
-                        actor,
-                        Topics.JOBS,
-                        JobCodec.encodeToString(e))
-                .query(JOB)
-                .optional();
-        if (inserted.isPresent()) {
-            return new Submission(inserted.get(), true);
+        for (int attempt = 1; ; attempt++) {
+            Optional<JobRow> inserted = jdbc.sql(JobSql.INSERT_JOB)
+                    .params(
+                            options.orderKey(),
+                            options.orderKey(),
+                            e.id(),
+                            e.type(),
+                            JSON.writeValueAsString(e.payload()),
+                            e.priority(),
+                            e.runAt() == null ? null : OffsetDateTime.ofInstant(e.runAt(), ZoneOffset.UTC),
+                            e.maxAttempts(),
+                            e.idempotencyKey(),
+                            e.concurrencyKey(),
+                            options.uniqueKey(),
+                            options.uniqueStatesLiteral(),
+                            options.orderKey(),
+                            options.batchId(),
+                            options.metadata() == null ? "{}" : JSON.writeValueAsString(options.metadata()),
+                            actor,
+                            Topics.JOBS,
+                            JobCodec.encodeToString(e))
+                    .query(JOB)
+                    .optional();
+            if (inserted.isPresent()) {
+                return new Submission(inserted.get(), true);
+            }
+            Optional<JobRow> holder = e.idempotencyKey() == null
+                    ? Optional.empty()
+                    : jdbc.sql(JobSql.FIND_BY_IDEMPOTENCY_KEY)
+                            .param(e.idempotencyKey())
+                            .query(JOB)
+                            .optional();
+            if (holder.isEmpty() && options.uniqueKey() != null) {
+                holder = jdbc.sql(JobSql.FIND_BY_UNIQUE_KEY)
+                        .param(options.uniqueKey())
+                        .query(JOB)
+                        .optional();
+            }
+            if (holder.isPresent()) {
+                return new Submission(holder.get(), false);
+            }
+            // the holder of a unique key left its unique states between our insert and our read: insert again
+            if (attempt == 3) {
+                throw new IllegalStateException("job " + e.id() + " conflicted three times but no job holds its keys");
+            }
         }
-        if (e.idempotencyKey() == null) {
-            throw new IllegalStateException(
-                    "insert of job " + e.id() + " returned no row and it has no idempotency key");
-        }
-        JobRow existing = jdbc.sql(JobSql.FIND_BY_IDEMPOTENCY_KEY)
-                .param(e.idempotencyKey())
-                .query(JOB)
-                .optional()
-                .orElseThrow(() -> new IllegalStateException(
-                        "idempotency key " + e.idempotencyKey() + " conflicted but holds no job"));
-        return new Submission(existing, false);
     }
 
     /**
@@ -238,6 +265,76 @@ public class JobRepository {
                 .list());
     }
 
+    // ---- a running job's own data (G5) ------------------------------------------------------
+
+    /** Merge keys into a running job's metadata; false if the run no longer holds the job. */
+    public boolean mergeMetadata(UUID id, UUID token, JsonNode patch) {
+        if (patch == null || !patch.isObject()) {
+            throw new IllegalArgumentException("metadata patch must be a JSON object");
+        }
+        return jdbc.sql(JobSql.MERGE_METADATA)
+                        .params(JSON.writeValueAsString(patch), id, token)
+                        .update()
+                == 1;
+    }
+
+    /** Add {@code n} to a counter of a running job; the new value, or empty if the run no longer holds the job. */
+    public java.util.OptionalLong incrementCounter(UUID id, UUID token, String name, long n) {
+        return jdbc.sql(JobSql.INCREMENT_COUNTER)
+                .params(name, name, n, id, token, name)
+                .query(Long.class)
+                .optional()
+                .map(java.util.OptionalLong::of)
+                .orElse(java.util.OptionalLong.empty());
+    }
+
+    /** Append a log entry for a running job; false if the run no longer holds the job. */
+    public boolean appendLog(UUID id, UUID token, JsonNode entry) {
+        return jdbc.sql(JobSql.APPEND_LOG)
+                        .params(JSON.writeValueAsString(entry), id, token)
+                        .update()
+                == 1;
+    }
+
+    public List<LogEntry> logs(UUID id) {
+        return jdbc.sql(JobSql.LOGS)
+                .param(id)
+                .query((rs, n) -> new LogEntry(
+                        rs.getLong("id"),
+                        rs.getObject("job_id", UUID.class),
+                        rs.getObject("claim_token", UUID.class),
+                        rs.getInt("attempt"),
+                        instant(rs, "at"),
+                        json(rs, "entry")))
+                .list();
+    }
+
+    // ---- a person's change, guarded by version (If-Match) -------------------------------------
+
+    /**
+     * Change priority, run_at or metadata of a job no worker holds, only if it is still at
+     * {@code version}. Null arguments are left alone.
+     */
+    public PatchResult patch(UUID id, long version, Integer priority, Instant runAt, JsonNode metadataPatch) {
+        Optional<JobRow> patched = jdbc.sql(JobSql.PATCH_JOB)
+                .params(
+                        priority,
+                        priority,
+                        runAt == null ? null : OffsetDateTime.ofInstant(runAt, ZoneOffset.UTC),
+                        metadataPatch == null ? null : JSON.writeValueAsString(metadataPatch),
+                        id,
+                        version)
+                .query(JOB)
+                .optional();
+        if (patched.isPresent()) {
+            return new PatchResult.Patched(patched.get());
+        }
+        return find(id).<PatchResult>map(current -> current.version() != version
+                        ? new PatchResult.StaleVersion(current)
+                        : new PatchResult.NotPatchable(current))
+                .orElse(new PatchResult.NotFound());
+    }
+
     // ---- maintenance -----------------------------------------------------------------------
 
     /** Runs whose lease expired: back to PENDING, or DEAD with no attempt left. */
@@ -257,6 +354,11 @@ public class JobRepository {
                 .query((rs, n) -> rs.getObject(1, UUID.class))
                 .list()
                 .size();
+    }
+
+    /** Lower the effective priority of jobs that waited an aging interval per step; returns how many moved. */
+    public int agePriorities(Duration aging, int limit) {
+        return jdbc.sql(JobSql.AGE_PRIORITIES).params(seconds(aging), limit).update();
     }
 
     // ---- cancellation ----------------------------------------------------------------------
@@ -415,12 +517,12 @@ public class JobRepository {
         return JSON.writeValueAsString(rows);
     }
 
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
+    static Instant instant(ResultSet rs, String column) throws SQLException {
         OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
         return t == null ? null : t.toInstant();
     }
 
-    private static JsonNode json(ResultSet rs, String column) throws SQLException {
+    static JsonNode json(ResultSet rs, String column) throws SQLException {
         String text = rs.getString(column);
         return text == null ? null : JSON.readTree(text);
     }
@@ -446,7 +548,13 @@ public class JobRepository {
             instant(rs, "created_at"),
             instant(rs, "updated_at"),
             instant(rs, "started_at"),
-            instant(rs, "finished_at"));
+            instant(rs, "finished_at"),
+            rs.getLong("version"),
+            json(rs, "counters"),
+            rs.getString("unique_key"),
+            rs.getObject("batch_id", UUID.class),
+            rs.getString("order_key"),
+            rs.getInt("effective_priority"));
 
     private static final RowMapper<Claim> CLAIM = (rs, n) -> {
         JobRow job = JOB.mapRow(rs, n);

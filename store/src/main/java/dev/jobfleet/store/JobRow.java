@@ -27,4 +27,16 @@ public record JobRow(
         Instant createdAt,
         Instant updatedAt,
         Instant startedAt,
-        Instant finishedAt) {}
+        Instant finishedAt,
+        long version,
+        JsonNode counters,
+        String uniqueKey,
+        UUID batchId,
+        String orderKey,
+        int effectivePriority) {
+
+    /** The entity tag of this version, for {@code ETag} / {@code If-Match}. */
+    public String etag() {
+        return "\"" + version + "\"";
+    }
+}

@@ -25,19 +25,30 @@ final class JobSql {
     static final String JOB_COLUMNS = """
             id, type, payload, state, priority, run_at, attempts, max_attempts, idempotency_key,
             concurrency_key, claim_token, lease_owner, lease_expires_at, metadata, last_error, errors,
-            rescue_count, created_at, updated_at, started_at, finished_at""";
+            rescue_count, created_at, updated_at, started_at, finished_at, version, counters, unique_key,
+            batch_id, order_key, effective_priority""";
 
     /**
      * Submit: the job, its first history row and its outbox row in one statement. A taken
-     * idempotency key inserts nothing and returns no row; the caller then reads the existing job.
-     * Parameters: id, type, payload, priority, run_at (null = now), max_attempts, idempotency_key,
-     * concurrency_key, actor, topic, event.
+     * idempotency key or unique key inserts nothing and returns no row; the caller then reads the
+     * job that holds it. With an order key, the key's row in {@code order_key_sequence} is bumped
+     * and stays locked until commit, so submissions of one key get their sequence numbers in commit
+     * order. Parameters: order_key, order_key, id, type, payload, priority, run_at (null = now),
+     * max_attempts, idempotency_key, concurrency_key, unique_key, unique_states (text[] literal),
+     * order_key, batch_id, metadata, actor, topic, event.
      */
     static final String INSERT_JOB = """
-            WITH inserted AS (
-                INSERT INTO jobs (id, type, payload, priority, run_at, max_attempts, idempotency_key, concurrency_key)
-                VALUES (?, ?, CAST(? AS jsonb), ?, coalesce(CAST(? AS timestamptz), now()), ?, ?, ?)
-                ON CONFLICT (idempotency_key) DO NOTHING
+            WITH seq AS (
+                INSERT INTO order_key_sequence (key, last_seq)
+                SELECT CAST(? AS text), 1 WHERE CAST(? AS text) IS NOT NULL
+                ON CONFLICT (key) DO UPDATE SET last_seq = order_key_sequence.last_seq + 1
+                RETURNING last_seq
+            ), inserted AS (
+                INSERT INTO jobs (id, type, payload, priority, run_at, max_attempts, idempotency_key, concurrency_key,
+                                  unique_key, unique_states, order_key, order_seq, batch_id, metadata)
+                VALUES (?, ?, CAST(? AS jsonb), ?, coalesce(CAST(? AS timestamptz), now()), ?, ?, ?,
+                        ?, CAST(? AS job_state[]), ?, (SELECT last_seq FROM seq), ?, CAST(? AS jsonb))
+                ON CONFLICT DO NOTHING
                 RETURNING *
             ), history AS (
                 INSERT INTO job_history (job_id, from_state, to_state, actor, detail)
@@ -48,6 +59,10 @@ final class JobSql {
             )
             SELECT %s FROM inserted
             """.formatted(JOB_COLUMNS);
+
+    /** The job holding a unique key in one of its unique states. Parameters: unique_key. */
+    static final String FIND_BY_UNIQUE_KEY =
+            "SELECT " + JOB_COLUMNS + " FROM jobs WHERE unique_key = ? AND state = ANY (unique_states)";
 
     static final String FIND_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ?";
 
@@ -92,23 +107,69 @@ final class JobSql {
             SELECT id FROM inserted
             """;
 
+    /**
+     * The claim. {@code %1$s} picks candidate ids (pending, due, of the worker's types); they are
+     * locked with SKIP LOCKED, so claimers never wait on each other. On top of that:
+     *
+     * <ul>
+     *   <li>Order keys: only the head of a key (no earlier job of the key still pending, running or
+     *       waiting to retry) is a candidate.
+     *   <li>Concurrency limits: a job whose key has a limit needs a free slot row. Free slots are
+     *       locked with SKIP LOCKED too, and a slot another claim took after this statement's
+     *       snapshot is re-checked by the lock ({@code job_id IS NULL} fails), so a key never has
+     *       more taken slots than its limit. The slot records the run's token, and leaving RUNNING
+     *       frees exactly that slot (trigger {@code jobs_free_slot}).
+     * </ul>
+     */
     private static final String CLAIM_TEMPLATE = """
             WITH candidate AS (
-                %s
-                FOR UPDATE SKIP LOCKED
+                SELECT j.id, j.concurrency_key, j.effective_priority, j.run_at FROM jobs j
+                WHERE %1$s
+                  AND (j.order_key IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM jobs p
+                        WHERE p.order_key = j.order_key AND p.order_seq < j.order_seq
+                          AND p.state IN ('PENDING', 'RUNNING', 'RETRY_SCHEDULED')))
+                  AND (j.concurrency_key IS NULL
+                       OR NOT EXISTS (SELECT 1 FROM concurrency_limit l WHERE l.key = j.concurrency_key)
+                       OR EXISTS (SELECT 1 FROM concurrency_slot s JOIN concurrency_limit l ON l.key = s.key
+                                  WHERE s.key = j.concurrency_key AND s.job_id IS NULL AND s.slot <= l.max_running))
+                %2$s
+                FOR UPDATE OF j SKIP LOCKED
+            ), limited_key AS (
+                SELECT DISTINCT l.key, l.max_running FROM candidate c JOIN concurrency_limit l ON l.key = c.concurrency_key
+            ), free_slot AS (
+                SELECT s.key, s.slot FROM concurrency_slot s JOIN limited_key k ON k.key = s.key
+                WHERE s.job_id IS NULL AND s.slot <= k.max_running
+                ORDER BY s.key, s.slot
+                FOR UPDATE OF s SKIP LOCKED
+            ), numbered_slot AS (
+                SELECT key, slot, row_number() OVER (PARTITION BY key ORDER BY slot) AS n FROM free_slot
+            ), numbered_job AS (
+                SELECT c.id, c.concurrency_key,
+                       row_number() OVER (PARTITION BY c.concurrency_key ORDER BY c.effective_priority, c.run_at, c.id) AS n
+                FROM candidate c
+            ), assignment AS (
+                SELECT j.id, s.key, s.slot FROM numbered_job j
+                LEFT JOIN numbered_slot s ON s.key = j.concurrency_key AND s.n = j.n
+                WHERE j.concurrency_key IS NULL OR s.slot IS NOT NULL
+                   OR NOT EXISTS (SELECT 1 FROM limited_key k WHERE k.key = j.concurrency_key)
             ), claimed AS (
                 UPDATE jobs j
                 SET state = 'RUNNING', attempts = j.attempts + 1, claim_token = gen_random_uuid(),
                     lease_owner = ?, lease_expires_at = now() + make_interval(secs => ?),
                     started_at = now(), updated_at = now()
-                FROM candidate c
-                WHERE j.id = c.id AND j.state = 'PENDING'
+                FROM assignment a
+                WHERE j.id = a.id AND j.state = 'PENDING'
                 RETURNING j.*
+            ), slot_taken AS (
+                UPDATE concurrency_slot s SET job_id = c.id, claim_token = c.claim_token, taken_at = now()
+                FROM claimed c JOIN assignment a ON a.id = c.id
+                WHERE s.key = a.key AND s.slot = a.slot
             ), history AS (
                 INSERT INTO job_history (job_id, from_state, to_state, actor, claim_token, attempt, detail)
                 SELECT id, 'PENDING', 'RUNNING', lease_owner, claim_token, attempts, 'claimed' FROM claimed
             )
-            SELECT %s FROM claimed ORDER BY priority, run_at, id
+            SELECT %3$s FROM claimed ORDER BY effective_priority, run_at, id
             """;
 
     /**
@@ -117,21 +178,18 @@ final class JobSql {
      * Parameters: ids (uuid[] text), types (text[] text), owner, lease seconds.
      */
     static final String CLAIM_BY_IDS = CLAIM_TEMPLATE.formatted("""
-            SELECT id FROM jobs
-            WHERE id = ANY (CAST(? AS uuid[])) AND state = 'PENDING' AND run_at <= now()
-              AND type = ANY (CAST(? AS text[]))
-            ORDER BY id""", JOB_COLUMNS);
+            j.id = ANY (CAST(? AS uuid[])) AND j.state = 'PENDING' AND j.run_at <= now()
+                  AND j.type = ANY (CAST(? AS text[]))""", "ORDER BY j.id", JOB_COLUMNS);
 
     /**
      * Claim up to n due pending jobs in priority order, whatever their Kafka events did: the
      * path for scheduled jobs, due retries and rescued jobs. Only the worker's own types. Parameters: types
      * (text[] text), limit, owner, lease seconds.
      */
-    static final String CLAIM_DUE = CLAIM_TEMPLATE.formatted("""
-            SELECT id FROM jobs
-            WHERE state = 'PENDING' AND run_at <= now() AND type = ANY (CAST(? AS text[]))
-            ORDER BY priority, run_at, id
-            LIMIT ?""", JOB_COLUMNS);
+    static final String CLAIM_DUE = CLAIM_TEMPLATE.formatted(
+            "j.state = 'PENDING' AND j.run_at <= now() AND j.type = ANY (CAST(? AS text[]))",
+            "ORDER BY j.effective_priority, j.run_at, j.id LIMIT ?",
+            JOB_COLUMNS);
 
     /**
      * Record the outcomes of runs, each guarded by its fencing token. A retry past max_attempts
@@ -284,6 +342,79 @@ final class JobSql {
                 SELECT id, previous, 'CANCELLED', ?, attempts, ? FROM cancelled
             )
             SELECT id FROM cancelled
+            """;
+
+    /**
+     * Merge keys into a running job's metadata, under the run's token: one statement, so merges
+     * from concurrent writers never overwrite each other. Parameters: patch (jsonb object), id,
+     * token.
+     */
+    static final String MERGE_METADATA = """
+            UPDATE jobs SET metadata = metadata || CAST(? AS jsonb), updated_at = now()
+            WHERE id = ? AND state = 'RUNNING' AND claim_token = ?
+            """;
+
+    /**
+     * Add n to a named counter of a running job, under the run's token; returns the new value.
+     * Parameters: name, name, n, id, token, name.
+     */
+    static final String INCREMENT_COUNTER = """
+            UPDATE jobs
+            SET counters = jsonb_set(counters, ARRAY[CAST(? AS text)],
+                                     to_jsonb(coalesce(CAST(counters ->> CAST(? AS text) AS bigint), 0) + ?)),
+                updated_at = now()
+            WHERE id = ? AND state = 'RUNNING' AND claim_token = ?
+            RETURNING CAST(counters ->> CAST(? AS text) AS bigint)
+            """;
+
+    /**
+     * Append a handler log entry under the run's token; the job row is share-locked so the run
+     * cannot end between the check and the insert. Parameters: entry (jsonb), id, token.
+     */
+    static final String APPEND_LOG = """
+            INSERT INTO job_log (job_id, claim_token, attempt, entry)
+            SELECT id, claim_token, attempts, CAST(? AS jsonb) FROM jobs
+            WHERE id = ? AND state = 'RUNNING' AND claim_token = ?
+            FOR SHARE
+            """;
+
+    static final String LOGS = """
+            SELECT id, job_id, claim_token, attempt, at, CAST(entry AS text) AS entry
+            FROM job_log WHERE job_id = ? ORDER BY id
+            """;
+
+    /**
+     * A person's change to a job that no worker holds, guarded by the version they read (If-Match).
+     * Null fields are left alone. Parameters: priority, priority, run_at, metadata patch, id,
+     * version.
+     */
+    static final String PATCH_JOB = """
+            UPDATE jobs
+            SET priority = coalesce(CAST(? AS smallint), priority),
+                effective_priority = coalesce(CAST(? AS smallint), effective_priority),
+                run_at = coalesce(CAST(? AS timestamptz), run_at),
+                metadata = metadata || coalesce(CAST(? AS jsonb), '{}'),
+                updated_at = now()
+            WHERE id = ? AND version = ? AND state IN ('PENDING', 'RETRY_SCHEDULED')
+            RETURNING %s
+            """.formatted(JOB_COLUMNS);
+
+    /**
+     * Aging: a pending job's effective priority drops by one (towards 0, claimed first) for every
+     * aging interval it has waited, so low-priority work finishes under a flood of high-priority
+     * work. Parameters: aging seconds, limit.
+     */
+    static final String AGE_PRIORITIES = """
+            WITH due AS (
+                SELECT id FROM jobs
+                WHERE state = 'PENDING' AND effective_priority > 0
+                  AND run_at <= now() - make_interval(secs => CAST(? AS double precision) * (priority - effective_priority + 1))
+                ORDER BY id
+                LIMIT ?
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE jobs j SET effective_priority = j.effective_priority - 1
+            FROM due d WHERE j.id = d.id AND j.state = 'PENDING' AND j.effective_priority > 0
             """;
 
     /**
