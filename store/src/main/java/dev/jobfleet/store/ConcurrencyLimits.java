@@ -28,8 +28,9 @@ public class ConcurrencyLimits {
 
     /**
      * Set the limit of {@code key} to {@code maxRunning}. Raising it adds free slots at once;
-     * lowering it removes free slots at once and taken ones as their runs end, so running jobs are
-     * never interrupted and no new claim goes above the new limit.
+     * lowering it removes free slots at once and taken ones as their runs end; running jobs are
+     * never interrupted, and the key takes no new claim until its running jobs are below the new
+     * limit.
      */
     public Limit set(String key, int maxRunning) {
         if (key == null || key.isBlank() || key.length() > 255) {

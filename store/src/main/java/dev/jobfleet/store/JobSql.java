@@ -118,7 +118,10 @@ final class JobSql {
      *       locked with SKIP LOCKED too, and a slot another claim took after this statement's
      *       snapshot is re-checked by the lock ({@code job_id IS NULL} fails), so a key never has
      *       more taken slots than its limit. The slot records the run's token, and leaving RUNNING
-     *       frees exactly that slot (trigger {@code jobs_free_slot}).
+     *       frees exactly that slot (trigger {@code jobs_free_slot}). After a limit is lowered,
+     *       slots above it that are still taken block the key until they drain: claims only take
+     *       slots at or below the limit, so that set can only shrink, and a stale read of it errs
+     *       on the side of not claiming.
      * </ul>
      */
     private static final String CLAIM_TEMPLATE = """
@@ -131,8 +134,10 @@ final class JobSql {
                           AND p.state IN ('PENDING', 'RUNNING', 'RETRY_SCHEDULED')))
                   AND (j.concurrency_key IS NULL
                        OR NOT EXISTS (SELECT 1 FROM concurrency_limit l WHERE l.key = j.concurrency_key)
-                       OR EXISTS (SELECT 1 FROM concurrency_slot s JOIN concurrency_limit l ON l.key = s.key
-                                  WHERE s.key = j.concurrency_key AND s.job_id IS NULL AND s.slot <= l.max_running))
+                       OR (EXISTS (SELECT 1 FROM concurrency_slot s JOIN concurrency_limit l ON l.key = s.key
+                                   WHERE s.key = j.concurrency_key AND s.job_id IS NULL AND s.slot <= l.max_running)
+                           AND NOT EXISTS (SELECT 1 FROM concurrency_slot o JOIN concurrency_limit l ON l.key = o.key
+                                   WHERE o.key = j.concurrency_key AND o.job_id IS NOT NULL AND o.slot > l.max_running)))
                 %2$s
                 FOR UPDATE OF j SKIP LOCKED
             ), limited_key AS (
@@ -140,6 +145,8 @@ final class JobSql {
             ), free_slot AS (
                 SELECT s.key, s.slot FROM concurrency_slot s JOIN limited_key k ON k.key = s.key
                 WHERE s.job_id IS NULL AND s.slot <= k.max_running
+                  AND NOT EXISTS (SELECT 1 FROM concurrency_slot o
+                                  WHERE o.key = s.key AND o.job_id IS NOT NULL AND o.slot > k.max_running)
                 ORDER BY s.key, s.slot
                 FOR UPDATE OF s SKIP LOCKED
             ), numbered_slot AS (
