@@ -464,9 +464,9 @@ final class JobSql {
     /** Queue depth by state and type. */
     static final String COUNT_BY_STATE_AND_TYPE = "SELECT state, type, count(*) AS n FROM jobs GROUP BY state, type";
 
-    /** Seconds the oldest due pending job has waited; null when none waits. */
-    static final String OLDEST_DUE_PENDING_AGE =
-            "SELECT extract(epoch FROM now() - min(run_at)) FROM jobs WHERE state = 'PENDING' AND run_at <= now()";
+    /** Seconds the oldest due pending job has waited; 0 when none waits (JdbcClient.single() refuses null). */
+    static final String OLDEST_DUE_PENDING_AGE = "SELECT coalesce(extract(epoch FROM now() - min(run_at)), 0) FROM jobs"
+            + " WHERE state = 'PENDING' AND run_at <= now()";
 
     /** The transition table as the database holds it. */
     static final String TRANSITIONS = "SELECT from_state, to_state FROM job_state_transition";
