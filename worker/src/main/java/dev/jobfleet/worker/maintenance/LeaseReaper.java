@@ -1,0 +1,50 @@
+package dev.jobfleet.worker.maintenance;
+
+import dev.jobfleet.model.JobState;
+import dev.jobfleet.store.JobRepository;
+import dev.jobfleet.worker.metrics.WorkerMetrics;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import net.javacrumbs.shedlock.core.LockAssert;
+import net.javacrumbs.shedlock.spring.annotation.SchedulerLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes back runs whose lease expired (the worker died, hung or lost the database): RUNNING goes
+ * back to PENDING, or to DEAD when the run was the last attempt. Their old claim tokens stop
+ * working at that moment, so a worker that wakes up later cannot finish, extend or release them.
+ * Rescued jobs are run by the workers' due-job pollers. One instance at a time (ShedLock).
+ */
+public class LeaseReaper {
+    public static final String LOCK = "jobfleet-lease-reaper";
+    private static final Logger log = LoggerFactory.getLogger(LeaseReaper.class);
+
+    private final JobRepository jobs;
+    private final WorkerMetrics metrics;
+    private final String workerId;
+    private final int batch;
+
+    public LeaseReaper(JobRepository jobs, WorkerMetrics metrics, String workerId, int batch) {
+        this.jobs = jobs;
+        this.metrics = metrics;
+        this.workerId = workerId;
+        this.batch = batch;
+    }
+
+    /** Rescues up to a batch of expired runs. Void: ShedLock cannot lock a method returning a primitive. */
+    @SchedulerLock(name = LOCK, lockAtMostFor = "PT2M")
+    public void run() {
+        LockAssert.assertLocked();
+        Map<UUID, JobState> rescued = jobs.rescueExpired(batch, workerId + " (reaper)");
+        if (rescued.isEmpty()) {
+            return;
+        }
+        Map<JobState, Long> byState =
+                rescued.values().stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+        byState.forEach(metrics::rescued);
+        log.info("rescued {} runs with expired leases: {} -> {}", rescued.size(), byState, rescued.keySet());
+    }
+}

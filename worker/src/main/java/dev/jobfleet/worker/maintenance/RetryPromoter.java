@@ -1,0 +1,36 @@
+package dev.jobfleet.worker.maintenance;
+
+import dev.jobfleet.store.JobRepository;
+import net.javacrumbs.shedlock.core.LockAssert;
+import net.javacrumbs.shedlock.spring.annotation.SchedulerLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes retries whose backoff has passed claimable again: RETRY_SCHEDULED with {@code run_at}
+ * due goes to PENDING, where the due-job pollers find it. One instance at a time (ShedLock).
+ */
+public class RetryPromoter {
+    public static final String LOCK = "jobfleet-retry-promoter";
+    private static final Logger log = LoggerFactory.getLogger(RetryPromoter.class);
+
+    private final JobRepository jobs;
+    private final String workerId;
+    private final int batch;
+
+    public RetryPromoter(JobRepository jobs, String workerId, int batch) {
+        this.jobs = jobs;
+        this.workerId = workerId;
+        this.batch = batch;
+    }
+
+    /** Promotes up to a batch of due retries. Void: ShedLock cannot lock a method returning a primitive. */
+    @SchedulerLock(name = LOCK, lockAtMostFor = "PT2M")
+    public void run() {
+        LockAssert.assertLocked();
+        int promoted = jobs.promoteDueRetries(batch, workerId + " (retry promoter)");
+        if (promoted > 0) {
+            log.info("{} due retries back to PENDING", promoted);
+        }
+    }
+}

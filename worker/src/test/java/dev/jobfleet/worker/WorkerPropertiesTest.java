@@ -1,0 +1,70 @@
+package dev.jobfleet.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+class WorkerPropertiesTest {
+
+    @Test
+    void defaults() {
+        WorkerProperties p = bind(Map.of());
+
+        assertThat(p.id()).isNotBlank().matches(".+-\\d+-[0-9a-f]{4}");
+        assertThat(p.groupId()).isEqualTo("jobfleet-workers");
+        assertThat(p.concurrency()).isEqualTo(16);
+        assertThat(p.lease()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(p.heartbeatInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(p.pollInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(p.maxPollRecords()).isEqualTo(200);
+        assertThat(p.maxPollInterval()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(p.reaperInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(p.reaperBatch()).isEqualTo(500);
+        assertThat(p.retryPromoterInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(p.shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(p.topicPartitions()).isEqualTo(6);
+        assertThat(p.demoHandlers()).isTrue();
+        assertThat(p.backoff().fallback().base()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(p.backoff().fallback().max()).isEqualTo(Duration.ofHours(1));
+        assertThat(p.backoff().fallback().jitter()).isEqualTo(0.2);
+    }
+
+    @Test
+    void twoWorkersGetDifferentDefaultIds() {
+        assertThat(bind(Map.of()).id()).isNotEqualTo(bind(Map.of()).id());
+    }
+
+    @Test
+    void perTypeBackoffTakesTheTypeInBrackets() {
+        WorkerProperties p = bind(Map.of(
+                "jobfleet.worker.backoff.base", "2s",
+                "jobfleet.worker.backoff.types[demo.fail].base", "50ms",
+                "jobfleet.worker.backoff.types[demo.fail].max", "1s"));
+
+        assertThat(p.backoff().forType("demo.fail").base()).isEqualTo(Duration.ofMillis(50));
+        assertThat(p.backoff().forType("demo.fail").max()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(p.backoff().forType("other").base()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void nonsenseIsRefusedWithThePropertyName() {
+        assertThatThrownBy(() -> bind(Map.of("jobfleet.worker.concurrency", "0")))
+                .isInstanceOf(BindException.class)
+                .rootCause()
+                .hasMessageContaining("jobfleet.worker.concurrency");
+        assertThatThrownBy(() -> bind(Map.of("jobfleet.worker.backoff.types[x].base", "2h")))
+                .isInstanceOf(BindException.class)
+                .hasStackTraceContaining("jobfleet.worker.backoff.types[x]: max PT1H is below base PT2H");
+    }
+
+    private static WorkerProperties bind(Map<String, String> properties) {
+        return new Binder(new MapConfigurationPropertySource(properties))
+                .bindOrCreate("jobfleet.worker", WorkerProperties.class);
+    }
+}
