@@ -63,7 +63,22 @@ public record JobEvent(
             errors.add(new FieldError("id", "is required"));
         }
         errors.addAll(validateSpec(type, priority, maxAttempts, concurrencyKey, idempotencyKey));
+        validateRunAt(runAt).ifPresent(errors::add);
         return errors;
+    }
+
+    /** The earliest and latest {@code runAt} accepted: PostgreSQL stores far more, people mean less. */
+    public static final Instant MIN_RUN_AT = Instant.parse("2000-01-01T00:00:00Z");
+
+    public static final Instant MAX_RUN_AT = Instant.parse("9999-12-31T23:59:59Z");
+
+    /** An error for a {@code runAt} outside [{@link #MIN_RUN_AT}, {@link #MAX_RUN_AT}]; null is fine (now). */
+    public static java.util.Optional<FieldError> validateRunAt(Instant runAt) {
+        if (runAt != null && (runAt.isBefore(MIN_RUN_AT) || runAt.isAfter(MAX_RUN_AT))) {
+            return java.util.Optional.of(
+                    new FieldError("runAt", "must be between " + MIN_RUN_AT + " and " + MAX_RUN_AT));
+        }
+        return java.util.Optional.empty();
     }
 
     /** The rules shared by the HTTP API and Kafka-first events, for the fields they have in common. */

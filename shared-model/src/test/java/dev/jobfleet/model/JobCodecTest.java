@@ -48,6 +48,10 @@ class JobCodecTest {
         String badPriority = "{\"id\":\"" + UUID.randomUUID() + "\",\"type\":\"x\",\"priority\":10}";
         assertThatThrownBy(() -> JobCodec.decode(badPriority.getBytes(StandardCharsets.UTF_8)))
                 .hasMessageContaining("priority must be between 0 and 9");
+        String farFuture =
+                "{\"id\":\"" + UUID.randomUUID() + "\",\"type\":\"x\",\"runAt\":\"+300000-01-01T00:00:00Z\"}";
+        assertThatThrownBy(() -> JobCodec.decode(farFuture.getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("runAt must be between");
         String badType = "{\"id\":\"" + UUID.randomUUID() + "\",\"type\":\"drop table\"}";
         assertThatThrownBy(() -> JobCodec.decode(badType.getBytes(StandardCharsets.UTF_8)))
                 .hasMessageContaining("type must match");
