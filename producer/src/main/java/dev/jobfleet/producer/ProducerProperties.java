@@ -1,0 +1,76 @@
+package dev.jobfleet.producer;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The producer's own settings, under {@code jobfleet.producer}. Everything else (datasource,
+ * Kafka, server port) is configured by Spring Boot's standard properties.
+ *
+ * @param maxPayloadBytes largest accepted job payload, measured on its serialized JSON
+ * @param relay the outbox relay
+ * @param topic how the producer creates the jobs and dead-letter topics
+ */
+@ConfigurationProperties("jobfleet.producer")
+public record ProducerProperties(
+        @DefaultValue("262144") int maxPayloadBytes,
+        @DefaultValue Relay relay,
+        @DefaultValue Topic topic) {
+
+    public ProducerProperties {
+        if (maxPayloadBytes < 2) {
+            throw new IllegalArgumentException(
+                    "jobfleet.producer.max-payload-bytes must be at least 2: " + maxPayloadBytes);
+        }
+    }
+
+    /**
+     * @param enabled run the relay in this instance; several instances may relay at once
+     * @param batchSize outbox rows taken and published per transaction
+     * @param interval pause between polls of an empty (or not full) outbox
+     * @param maxBackoff longest pause after repeated failures (Kafka or the database down)
+     * @param sendTimeout how long a batch waits for Kafka to acknowledge every record
+     */
+    public record Relay(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("500") int batchSize,
+            @DefaultValue("100ms") Duration interval,
+            @DefaultValue("30s") Duration maxBackoff,
+            @DefaultValue("10s") Duration sendTimeout) {
+
+        public Relay {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("jobfleet.producer.relay.batch-size must be positive: " + batchSize);
+            }
+            requirePositive("interval", interval);
+            requirePositive("max-backoff", maxBackoff);
+            requirePositive("send-timeout", sendTimeout);
+            if (maxBackoff.compareTo(interval) < 0) {
+                throw new IllegalArgumentException(
+                        "jobfleet.producer.relay.max-backoff " + maxBackoff + " is below the interval " + interval);
+            }
+        }
+
+        private static void requirePositive(String name, Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("jobfleet.producer.relay." + name + " must be positive: " + value);
+            }
+        }
+    }
+
+    /**
+     * @param partitions partitions of the jobs topic (and the dead-letter topic) when the producer creates them
+     * @param replicas replication factor when the producer creates them; existing topics are left as they are
+     */
+    public record Topic(
+            @DefaultValue("6") int partitions,
+            @DefaultValue("1") short replicas) {
+        public Topic {
+            if (partitions < 1 || replicas < 1) {
+                throw new IllegalArgumentException("jobfleet.producer.topic partitions and replicas must be positive: "
+                        + partitions + ", " + replicas);
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.jobfleet.producer.api;
+
+import dev.jobfleet.model.FieldError;
+import dev.jobfleet.model.JobEvent;
+import dev.jobfleet.model.JobIds;
+import dev.jobfleet.store.JobRepository;
+import dev.jobfleet.store.JobRow;
+import dev.jobfleet.store.Submission;
+import java.math.BigDecimal;
+import java.util.Comparator;
+import java.util.Optional;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Submits a checked request: the job, its first history row and its outbox row go in with one
+ * statement ({@link JobRepository#submit}). A taken idempotency key inserts nothing (the unique
+ * constraint decides, not a lookup here) and returns the job that holds it; if that job has
+ * another type or payload, the caller made a mistake and gets 422 instead.
+ */
+public class JobSubmitter {
+    /** The actor recorded in the history rows the API writes. */
+    public static final String ACTOR = "api";
+
+    /** Numbers are equal by value (1, 1.0 and 1e0 alike), everything else by equals. */
+    private static final Comparator<JsonNode> SAME_VALUE = (a, b) -> {
+        if (a.isNumber() && b.isNumber()) {
+            return numericallyEqual(a, b) ? 0 : 1;
+        }
+        return a.equals(b) ? 0 : 1;
+    };
+
+    private final JobRepository repository;
+
+    public JobSubmitter(JobRepository repository) {
+        this.repository = repository;
+    }
+
+    public Submission submit(SubmitJobRequest request) {
+        JobEvent event = new JobEvent(
+                JobIds.next(),
+                request.type(),
+                request.payload(),
+                request.priority(),
+                request.runAt(),
+                request.maxAttempts(),
+                request.concurrencyKey(),
+                request.idempotencyKey());
+        Submission submission = repository.submit(event, ACTOR);
+        if (!submission.created() && !sameJob(submission.job(), request)) {
+            throw new ProblemException(
+                            Problem.IDEMPOTENCY_KEY_REUSED,
+                            "Idempotency key '" + request.idempotencyKey() + "' belongs to job "
+                                    + submission.job().id() + ", submitted with a different type or payload;"
+                                    + " nothing was stored.",
+                            new FieldError(
+                                    "idempotencyKey", "is already used by a job with a different type or payload"))
+                    .with("jobId", submission.job().id().toString());
+        }
+        return submission;
+    }
+
+    private static boolean sameJob(JobRow existing, SubmitJobRequest request) {
+        return existing.type().equals(request.type()) && existing.payload().equals(SAME_VALUE, request.payload());
+    }
+
+    private static boolean numericallyEqual(JsonNode a, JsonNode b) {
+        Optional<BigDecimal> x = a.decimalValueOpt();
+        Optional<BigDecimal> y = b.decimalValueOpt();
+        if (x.isPresent() && y.isPresent()) {
+            return x.get().compareTo(y.get()) == 0;
+        }
+        // a double that overflowed to infinity has no decimal value: compare as doubles
+        return Double.compare(a.doubleValue(), b.doubleValue()) == 0;
+    }
+}

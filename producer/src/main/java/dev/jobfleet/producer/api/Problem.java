@@ -1,0 +1,63 @@
+package dev.jobfleet.producer.api;
+
+import dev.jobfleet.model.FieldError;
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+
+/**
+ * The kinds of RFC 9457 problem the API answers with. Each has a stable {@code type} URI under
+ * {@value #BASE}; every problem body also carries {@code errors}, a list of {@code {field,
+ * message}} naming what to fix (empty when no single field is at fault).
+ */
+public enum Problem {
+    INVALID_REQUEST(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request"),
+    MALFORMED_JSON(HttpStatus.BAD_REQUEST, "malformed-json", "Malformed JSON"),
+    PAYLOAD_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large"),
+    IDEMPOTENCY_KEY_REUSED(
+            HttpStatus.UNPROCESSABLE_CONTENT,
+            "idempotency-key-reused",
+            "Idempotency key already used for a different job"),
+    JOB_NOT_FOUND(HttpStatus.NOT_FOUND, "job-not-found", "Job not found"),
+    JOB_NOT_CANCELLABLE(HttpStatus.CONFLICT, "job-not-cancellable", "Job cannot be cancelled"),
+    JOB_BUSY(HttpStatus.CONFLICT, "job-busy", "Job is being claimed"),
+    SERVICE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "service-unavailable", "Service unavailable"),
+    INTERNAL_ERROR(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error");
+
+    public static final String BASE = "https://jobfleet.dev/problems/";
+    /** The extension member listing the fields at fault. */
+    public static final String ERRORS = "errors";
+
+    private final HttpStatus status;
+    private final URI type;
+    private final String title;
+
+    Problem(HttpStatus status, String slug, String title) {
+        this.status = status;
+        this.type = URI.create(BASE + slug);
+        this.title = title;
+    }
+
+    public HttpStatus status() {
+        return status;
+    }
+
+    public URI type() {
+        return type;
+    }
+
+    public ProblemDetail detail(String detail, List<FieldError> errors) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(type);
+        problem.setTitle(title);
+        problem.setProperty(ERRORS, List.copyOf(errors));
+        return problem;
+    }
+
+    /** A problem type for a status the API has no kind of its own for, e.g. 405 or 415. */
+    public static URI typeFor(HttpStatus status) {
+        return URI.create(BASE + status.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    }
+}

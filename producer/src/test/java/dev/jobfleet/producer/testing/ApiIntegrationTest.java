@@ -1,0 +1,33 @@
+package dev.jobfleet.producer.testing;
+
+import dev.jobfleet.producer.ProducerApplication;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Import;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+
+/**
+ * The producer app on a random port, with a fresh database on the real PostgreSQL and an
+ * embedded KRaft broker. The relay loop is off, so a test sees exactly the outbox rows a request
+ * wrote; tests that need publishing drain the {@code OutboxRelay} bean themselves. Every class
+ * with this annotation shares one context (and one database: count deltas, not totals).
+ */
+@Target(ElementType.TYPE)
+@Retention(RetentionPolicy.RUNTIME)
+@SpringBootTest(
+        classes = ProducerApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "jobfleet.producer.relay.enabled=false",
+            "jobfleet.producer.max-payload-bytes=" + ApiIntegrationTest.MAX_PAYLOAD_BYTES,
+            "jobfleet.test.pool-size=16"
+        })
+@EmbeddedKafka(partitions = 1, bootstrapServersProperty = "spring.kafka.bootstrap-servers")
+@Import(TestDatabaseConfiguration.class)
+public @interface ApiIntegrationTest {
+    /** Small, so that oversized requests stay cheap to send. */
+    int MAX_PAYLOAD_BYTES = 4096;
+}
