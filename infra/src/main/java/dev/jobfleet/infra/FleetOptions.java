@@ -1,0 +1,101 @@
+package dev.jobfleet.infra;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The command line of {@link LocalFleet}.
+ *
+ * @param jobs size of the demo batch
+ * @param demo whether to submit the demo batch
+ * @param exitAfterDemo stop after the demo, exit code 0 only if it came out as expected
+ * @param demoTimeout how long the demo may take to reach terminal states
+ * @param directory where PostgreSQL, Kafka and the logs keep their files
+ * @param kafkaPort the broker's port; 0 picks a free one
+ * @param producerPort the producer's HTTP port ({@code SERVER_PORT}, default 8080)
+ * @param help print the usage and exit
+ */
+record FleetOptions(
+        int jobs,
+        boolean demo,
+        boolean exitAfterDemo,
+        Duration demoTimeout,
+        Path directory,
+        int kafkaPort,
+        int producerPort,
+        boolean help) {
+
+    static final String USAGE = """
+            Usage: LocalFleet [options]
+              Runs the jobfleet locally: embedded PostgreSQL (unless SPRING_DATASOURCE_URL is set), a Kafka
+              broker (unless SPRING_KAFKA_BOOTSTRAP_SERVERS is set), the producer on SERVER_PORT (8080) and
+              workers worker-1 and worker-2 on the next two ports (8081, 8082); submits a demo batch and
+              keeps running until Ctrl-C.
+
+              --jobs N            size of the demo batch (default 1000, or -Djobfleet.demo.jobs)
+              --no-demo           start the fleet without the demo batch
+              --exit-after-demo   stop after the demo; exit 0 only if every job ended as expected
+              --timeout SECONDS   how long the demo may take (default 180)
+              --dir PATH          where data and logs go (default .jobfleet, wiped at each start)
+              --kafka-port N      the broker's port (default 9092, or a free one if 9092 is taken; 0 = free)
+              --help              this text
+            """;
+
+    static FleetOptions parse(String[] args, Map<String, String> env) {
+        int jobs = Integer.getInteger("jobfleet.demo.jobs", 1_000);
+        boolean demo = true;
+        boolean exitAfterDemo = false;
+        Duration timeout = Duration.ofSeconds(180);
+        Path directory = Path.of(".jobfleet");
+        int kafkaPort = 9092;
+        boolean help = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--jobs" -> jobs = positive(arg, value(args, ++i, arg));
+                case "--no-demo" -> demo = false;
+                case "--exit-after-demo" -> exitAfterDemo = true;
+                case "--timeout" -> timeout = Duration.ofSeconds(positive(arg, value(args, ++i, arg)));
+                case "--dir" -> directory = Path.of(value(args, ++i, arg));
+                case "--kafka-port" -> kafkaPort = port(arg, value(args, ++i, arg));
+                case "--help", "-h" -> help = true;
+                default -> throw new IllegalArgumentException("unknown option: " + arg);
+            }
+        }
+        String serverPort = env.get("SERVER_PORT");
+        int producerPort = serverPort == null || serverPort.isBlank() ? 8080 : port("SERVER_PORT", serverPort);
+        return new FleetOptions(jobs, demo, exitAfterDemo, timeout, directory, kafkaPort, producerPort, help);
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int positive(String option, String value) {
+        int n = integer(option, value);
+        if (n < 1) {
+            throw new IllegalArgumentException(option + " must be at least 1: " + value);
+        }
+        return n;
+    }
+
+    private static int port(String option, String value) {
+        int n = integer(option, value);
+        if (n < 0 || n > 65_535) {
+            throw new IllegalArgumentException(option + " is not a port: " + value);
+        }
+        return n;
+    }
+
+    private static int integer(String option, String value) {
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a number: " + value);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.jobfleet.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FleetOptionsTest {
+    @Test
+    void defaultsRunTheDemoOfAThousandJobsAndKeepRunning() {
+        FleetOptions o = FleetOptions.parse(new String[0], Map.of());
+        assertThat(o.jobs()).isEqualTo(1_000);
+        assertThat(o.demo()).isTrue();
+        assertThat(o.exitAfterDemo()).isFalse();
+        assertThat(o.directory()).isEqualTo(Path.of(".jobfleet"));
+        assertThat(o.kafkaPort()).isEqualTo(9092);
+        assertThat(o.producerPort()).isEqualTo(8080);
+    }
+
+    @Test
+    void flagsAndServerPort() {
+        FleetOptions o = FleetOptions.parse(
+                new String[] {"--jobs", "50", "--exit-after-demo", "--timeout", "9", "--dir", "x", "--kafka-port", "0"},
+                Map.of("SERVER_PORT", "9000"));
+        assertThat(o.jobs()).isEqualTo(50);
+        assertThat(o.exitAfterDemo()).isTrue();
+        assertThat(o.demoTimeout()).isEqualTo(Duration.ofSeconds(9));
+        assertThat(o.directory()).isEqualTo(Path.of("x"));
+        assertThat(o.kafkaPort()).isZero();
+        assertThat(o.producerPort()).isEqualTo(9000);
+        assertThat(FleetOptions.parse(new String[] {"--no-demo"}, Map.of()).demo())
+                .isFalse();
+    }
+
+    @Test
+    void badInputIsNamed() {
+        assertThatThrownBy(() -> FleetOptions.parse(new String[] {"--jobs"}, Map.of()))
+                .hasMessage("--jobs needs a value");
+        assertThatThrownBy(() -> FleetOptions.parse(new String[] {"--jobs", "0"}, Map.of()))
+                .hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> FleetOptions.parse(new String[] {"--jbos", "5"}, Map.of()))
+                .hasMessage("unknown option: --jbos");
+        assertThatThrownBy(() -> FleetOptions.parse(new String[0], Map.of("SERVER_PORT", "http")))
+                .hasMessageContaining("SERVER_PORT");
+    }
+}
