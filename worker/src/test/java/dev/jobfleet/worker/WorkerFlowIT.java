@@ -245,7 +245,9 @@ class WorkerFlowIT {
         assertThat(header(dead.get(1), Topics.HEADER_DLT_REASON))
                 .startsWith("unknown-type: ")
                 .contains("no.such.handler");
-        assertThat(header(dead.get(2), Topics.HEADER_DLT_REASON)).startsWith("rejected: ");
+        assertThat(header(dead.get(2), Topics.HEADER_DLT_REASON))
+                .startsWith("undecodable: ")
+                .contains("runAt must be between");
         for (int i = 0; i < 3; i++) {
             assertThat(header(dead.get(i), Topics.HEADER_DLT_ORIGIN))
                     .isEqualTo(
