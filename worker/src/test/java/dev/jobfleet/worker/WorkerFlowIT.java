@@ -257,21 +257,21 @@ class WorkerFlowIT {
         assertThat(jobs.find(outOfRange)).as("a refused event is not stored").isEmpty();
         assertThat(executions.of(valid)).hasSize(1);
         MeterRegistry meters = worker.getBean(MeterRegistry.class);
+        // not JSON, and a runAt the codec refuses (the database used to refuse it: "rejected")
         assertThat(meters.get("jobfleet.dead_letters")
                         .tag("reason", "undecodable")
                         .counter()
                         .count())
-                .isEqualTo(1);
+                .isEqualTo(2);
         assertThat(meters.get("jobfleet.dead_letters")
                         .tag("reason", "unknown-type")
                         .counter()
                         .count())
                 .isEqualTo(1);
-        assertThat(meters.get("jobfleet.dead_letters")
+        assertThat(meters.find("jobfleet.dead_letters")
                         .tag("reason", "rejected")
-                        .counter()
-                        .count())
-                .isEqualTo(1);
+                        .counter())
+                .isNull();
         dead.forEach(r -> System.out.printf(
                 "dead letter %s: %s%n", header(r, Topics.HEADER_DLT_ORIGIN), header(r, Topics.HEADER_DLT_REASON)));
     }
