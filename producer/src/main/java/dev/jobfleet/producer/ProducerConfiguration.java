@@ -1,7 +1,10 @@
 package dev.jobfleet.producer;
 
 import dev.jobfleet.model.Topics;
+import dev.jobfleet.store.Batches;
+import dev.jobfleet.store.ConcurrencyLimits;
 import dev.jobfleet.store.JobRepository;
+import dev.jobfleet.store.Schedules;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import javax.sql.DataSource;
@@ -19,6 +22,21 @@ public class ProducerConfiguration {
     @Bean
     JobRepository jobRepository(DataSource dataSource) {
         return new JobRepository(dataSource);
+    }
+
+    @Bean
+    ConcurrencyLimits concurrencyLimits(DataSource dataSource) {
+        return new ConcurrencyLimits(dataSource);
+    }
+
+    @Bean
+    Batches batches(DataSource dataSource, JobRepository repository) {
+        return new Batches(dataSource, repository);
+    }
+
+    @Bean
+    Schedules schedules(DataSource dataSource, JobRepository repository) {
+        return new Schedules(dataSource, repository);
     }
 
     /** Created by Spring's KafkaAdmin at startup if missing; an existing topic is left as it is. */

@@ -8,13 +8,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * The producer's own settings, under {@code jobfleet.producer}. Everything else (datasource,
  * Kafka, server port) is configured by Spring Boot's standard properties.
  *
- * @param maxPayloadBytes largest accepted job payload, measured on its serialized JSON
+ * @param maxPayloadBytes largest accepted job payload (and metadata), measured on its serialized JSON
+ * @param maxBatchSize most jobs in one {@code POST /jobs:batch} or {@code POST /batches} request
+ * @param maxBatchBytes largest request body of {@code POST /jobs:batch} and {@code POST /batches}
  * @param relay the outbox relay
  * @param topic how the producer creates the jobs and dead-letter topics
  */
 @ConfigurationProperties("jobfleet.producer")
 public record ProducerProperties(
         @DefaultValue("262144") int maxPayloadBytes,
+        @DefaultValue("1000") int maxBatchSize,
+        @DefaultValue("8388608") int maxBatchBytes,
         @DefaultValue Relay relay,
         @DefaultValue Topic topic) {
 
@@ -22,6 +26,13 @@ public record ProducerProperties(
         if (maxPayloadBytes < 2) {
             throw new IllegalArgumentException(
                     "jobfleet.producer.max-payload-bytes must be at least 2: " + maxPayloadBytes);
+        }
+        if (maxBatchSize < 1) {
+            throw new IllegalArgumentException("jobfleet.producer.max-batch-size must be positive: " + maxBatchSize);
+        }
+        if (maxBatchBytes < maxPayloadBytes) {
+            throw new IllegalArgumentException("jobfleet.producer.max-batch-bytes " + maxBatchBytes
+                    + " is below max-payload-bytes " + maxPayloadBytes);
         }
     }
 

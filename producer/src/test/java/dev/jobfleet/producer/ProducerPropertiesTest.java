@@ -17,6 +17,8 @@ class ProducerPropertiesTest {
         ProducerProperties properties = bind(Map.of());
 
         assertThat(properties.maxPayloadBytes()).isEqualTo(262_144);
+        assertThat(properties.maxBatchSize()).isEqualTo(1000);
+        assertThat(properties.maxBatchBytes()).isEqualTo(8 * 1024 * 1024);
         assertThat(properties.relay().enabled()).isTrue();
         assertThat(properties.relay().batchSize()).isEqualTo(500);
         assertThat(properties.relay().interval()).isEqualTo(Duration.ofMillis(100));
@@ -30,6 +32,8 @@ class ProducerPropertiesTest {
     void bindsTheirSpringBootNames() {
         ProducerProperties properties = bind(Map.of(
                 "jobfleet.producer.max-payload-bytes", "1024",
+                "jobfleet.producer.max-batch-size", "20",
+                "jobfleet.producer.max-batch-bytes", "4096",
                 "jobfleet.producer.relay.enabled", "false",
                 "jobfleet.producer.relay.batch-size", "50",
                 "jobfleet.producer.relay.interval", "2s",
@@ -37,6 +41,8 @@ class ProducerPropertiesTest {
                 "jobfleet.producer.topic.partitions", "12"));
 
         assertThat(properties.maxPayloadBytes()).isEqualTo(1024);
+        assertThat(properties.maxBatchSize()).isEqualTo(20);
+        assertThat(properties.maxBatchBytes()).isEqualTo(4096);
         assertThat(properties.relay().enabled()).isFalse();
         assertThat(properties.relay().batchSize()).isEqualTo(50);
         assertThat(properties.relay().interval()).isEqualTo(Duration.ofSeconds(2));
@@ -53,6 +59,12 @@ class ProducerPropertiesTest {
         assertThatThrownBy(() -> bind(Map.of("jobfleet.producer.relay.max-backoff", "10ms")))
                 .rootCause()
                 .hasMessageContaining("below the interval");
+        assertThatThrownBy(() -> bind(Map.of("jobfleet.producer.max-batch-size", "0")))
+                .rootCause()
+                .hasMessageContaining("max-batch-size");
+        assertThatThrownBy(() -> bind(Map.of("jobfleet.producer.max-batch-bytes", "100")))
+                .rootCause()
+                .hasMessageContaining("below max-payload-bytes");
         assertThatThrownBy(() -> bind(Map.of("jobfleet.producer.topic.partitions", "0")))
                 .rootCause()
                 .hasMessageContaining("partitions");

@@ -1,13 +1,16 @@
 package dev.jobfleet.producer.api;
 
 import dev.jobfleet.producer.ProducerProperties;
+import dev.jobfleet.producer.api.batches.BatchRequestReader;
+import dev.jobfleet.producer.api.schedules.ScheduleRequestReader;
+import dev.jobfleet.store.Batches;
 import dev.jobfleet.store.JobRepository;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The HTTP API's parts: request reading, submission and the body size guard. */
+/** The HTTP API's parts: request reading, submission and the body size guards. */
 @Configuration(proxyBeanMethods = false)
 public class ApiConfiguration {
 
@@ -22,11 +25,50 @@ public class ApiConfiguration {
     }
 
     @Bean
+    BulkSubmitter bulkSubmitter(SubmitRequestReader reader, JobSubmitter submitter, ProducerProperties properties) {
+        return new BulkSubmitter(reader, submitter, properties.maxBatchSize());
+    }
+
+    @Bean
+    PatchRequestReader patchRequestReader(SubmitRequestReader reader) {
+        return new PatchRequestReader(reader);
+    }
+
+    @Bean
+    JobRedriver jobRedriver(JobRepository repository, Batches batches) {
+        return new JobRedriver(repository, batches);
+    }
+
+    @Bean
+    BatchRequestReader batchRequestReader(SubmitRequestReader reader, ProducerProperties properties) {
+        return new BatchRequestReader(reader, properties.maxBatchSize());
+    }
+
+    @Bean
+    ScheduleRequestReader scheduleRequestReader(SubmitRequestReader reader) {
+        return new ScheduleRequestReader(reader);
+    }
+
+    /** Requests about one job, limit or schedule: a payload's worth and some room. */
+    @Bean
     FilterRegistrationBean<RequestSizeLimitFilter> requestSizeLimitFilter(
             ProducerProperties properties, JsonMapper json) {
         FilterRegistrationBean<RequestSizeLimitFilter> registration =
-                new FilterRegistrationBean<>(new RequestSizeLimitFilter(properties.maxPayloadBytes(), json));
-        registration.addUrlPatterns("/jobs", "/jobs/*");
+                new FilterRegistrationBean<>(new RequestSizeLimitFilter(
+                        properties.maxPayloadBytes() + RequestSizeLimitFilter.SLACK_BYTES, "payload", json));
+        registration.setName("requestSizeLimitFilter");
+        registration.addUrlPatterns("/jobs", "/jobs/*", "/schedules/*", "/concurrency-limits/*");
+        return registration;
+    }
+
+    /** Requests with many jobs: {@code max-batch-bytes}. */
+    @Bean
+    FilterRegistrationBean<RequestSizeLimitFilter> batchSizeLimitFilter(
+            ProducerProperties properties, JsonMapper json) {
+        FilterRegistrationBean<RequestSizeLimitFilter> registration = new FilterRegistrationBean<>(
+                new RequestSizeLimitFilter(properties.maxBatchBytes(), JobArray.FIELD, json));
+        registration.setName("batchSizeLimitFilter");
+        registration.addUrlPatterns("/jobs:batch", "/batches", "/batches/*");
         return registration;
     }
 }

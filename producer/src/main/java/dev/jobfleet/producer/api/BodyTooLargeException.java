@@ -9,20 +9,23 @@ import java.io.IOException;
  */
 public class BodyTooLargeException extends IOException {
     private final long limit;
+    private final String field;
 
-    public BodyTooLargeException(long limit) {
+    /** @param field the field that makes bodies this large, named in the problem */
+    public BodyTooLargeException(long limit, String field) {
         super("request body is over " + limit + " bytes");
         this.limit = limit;
+        this.field = field;
     }
 
     ProblemException problem() {
-        return tooLarge("The request body is over " + limit + " bytes; payloads are far smaller.", limit);
+        return tooLarge("The request body is over " + limit + " bytes.", limit, field);
     }
 
-    static ProblemException tooLarge(String detail, long limit) {
+    static ProblemException tooLarge(String detail, long limit, String field) {
         return new ProblemException(
                 Problem.PAYLOAD_TOO_LARGE,
                 detail,
-                new FieldError("payload", "makes the request body over " + limit + " bytes"));
+                new FieldError(field, "makes the request body over " + limit + " bytes"));
     }
 }

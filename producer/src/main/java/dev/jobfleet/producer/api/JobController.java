@@ -5,9 +5,9 @@ import dev.jobfleet.model.JobEvent;
 import dev.jobfleet.model.JobState;
 import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.store.JobRow;
-import dev.jobfleet.store.Submission;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -28,20 +28,15 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 
-/** Submit, read, list and cancel jobs. Errors are RFC 9457 problem details ({@link ProblemHandler}). */
+/**
+ * Submit, read and list jobs. Changes to an existing job are in {@link JobChangeController};
+ * errors are RFC 9457 problem details ({@link ProblemHandler}).
+ */
 @RestController
 @RequestMapping(path = "/jobs", produces = MediaType.APPLICATION_JSON_VALUE)
-@Tag(name = "jobs", description = "Submit, read, list and cancel jobs")
-@ApiResponse(
-        responseCode = "400",
-        description = "Invalid request; `errors` names every field at fault",
-        content =
-                @Content(
-                        mediaType = "application/problem+json",
-                        schema = @Schema(implementation = ProblemSchema.class)))
+@Tag(name = "jobs", description = "Submit, read, list, change, cancel and retry jobs")
+@ApiResponse(responseCode = "400", description = "Invalid request; `errors` names every field at fault")
 public class JobController {
-    static final String CANCEL_REASON = "cancelled through the API";
-
     private final SubmitRequestReader reader;
     private final JobSubmitter submitter;
     private final JobRepository repository;
@@ -56,7 +51,9 @@ public class JobController {
     @Operation(
             summary = "Submit a job",
             description = "Stores the job and its outbox event in one transaction; the relay publishes it to Kafka."
-                    + " A repeated idempotency key returns the job that holds it (200) instead of a new one (201).",
+                    + " A repeated idempotency key returns the job that holds it (200) instead of a new one (201);"
+                    + " so does a unique key held by a job in one of its unique states."
+                    + " The Jobfleet-Duplicate header says which key matched.",
             requestBody =
                     @io.swagger.v3.oas.annotations.parameters.RequestBody(
                             required = true,
@@ -65,57 +62,57 @@ public class JobController {
                                             mediaType = MediaType.APPLICATION_JSON_VALUE,
                                             schema = @Schema(implementation = SubmitJobRequest.class))))
     @ApiResponse(responseCode = "201", description = "Created; Location names the job")
-    @ApiResponse(responseCode = "200", description = "The job already submitted with this idempotency key")
     @ApiResponse(
-            responseCode = "413",
-            description = "Payload over the size limit",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemSchema.class)))
-    @ApiResponse(
-            responseCode = "415",
-            description = "Not application/json",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemSchema.class)))
-    @ApiResponse(
-            responseCode = "422",
-            description = "Idempotency key already used with another type or payload",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemSchema.class)))
+            responseCode = "200",
+            description = "The job that holds the idempotency key or the unique key; nothing was stored",
+            headers =
+                    @Header(
+                            name = Duplicate.HEADER,
+                            description = "idempotency-key or unique-key: which key an existing job holds",
+                            schema = @Schema(allowableValues = {"idempotency-key", "unique-key"})))
+    @ApiResponse(responseCode = "413", description = "Payload or metadata over the size limit")
+    @ApiResponse(responseCode = "415", description = "Not application/json")
+    @ApiResponse(responseCode = "422", description = "Idempotency key already used with another type or payload")
     public ResponseEntity<JobView> submit(
             @Parameter(description = "Idempotency key; if the body has one too, both must be equal")
                     @RequestHeader(name = "Idempotency-Key", required = false)
                     String idempotencyKey,
             @RequestBody(required = false) JsonNode body) {
-        Submission submission = submitter.submit(reader.read(body, idempotencyKey));
-        JobView job = JobView.of(submission.job());
-        return submission.created()
-                ? ResponseEntity.created(URI.create("/jobs/" + job.id())).body(job)
-                : ResponseEntity.ok(job);
+        Submitted submitted = submitter.submit(reader.read(body, idempotencyKey));
+        JobView job = JobView.of(submitted.job());
+        if (submitted.created()) {
+            return ResponseEntity.created(URI.create("/jobs/" + job.id())).body(job);
+        }
+        return ResponseEntity.ok()
+                .header(Duplicate.HEADER, submitted.duplicate().value())
+                .body(job);
     }
 
     @GetMapping("/{id}")
     @Operation(summary = "Read a job with its history")
-    @ApiResponse(responseCode = "200", description = "The job")
     @ApiResponse(
-            responseCode = "404",
-            description = "No such job",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemSchema.class)))
-    public JobView get(@PathVariable UUID id) {
-        JobRow job = repository.find(id).orElseThrow(() -> notFound(id));
-        return JobView.of(job, repository.history(id));
+            responseCode = "200",
+            description = "The job",
+            headers = @Header(name = "ETag", description = "The job's version, for If-Match on PATCH"))
+    @ApiResponse(responseCode = "404", description = "No such job")
+    public ResponseEntity<JobView> get(@PathVariable UUID id) {
+        JobRow job = repository.find(id).orElseThrow(() -> JobProblems.notFound(id));
+        return ResponseEntity.ok().eTag(job.etag()).body(JobView.of(job, repository.history(id)));
+    }
+
+    @GetMapping("/{id}/logs")
+    @Operation(summary = "Read the entries the job's handler logged, oldest first")
+    @ApiResponse(responseCode = "200", description = "The entries; empty when the handler logged none")
+    @ApiResponse(responseCode = "404", description = "No such job")
+    public JobLogs logs(@PathVariable UUID id) {
+        repository.find(id).orElseThrow(() -> JobProblems.notFound(id));
+        return new JobLogs(id, repository.logs(id).stream().map(LogView::of).toList());
     }
 
     @GetMapping
-    @Operation(summary = "List jobs, newest first")
+    @Operation(
+            summary = "List jobs, newest first",
+            description = "state=DEAD lists the dead letters, each with its attempts, lastError and errors.")
     @ApiResponse(responseCode = "200", description = "The jobs")
     public JobList list(
             @Parameter(description = "Only jobs in this state") @RequestParam(required = false) JobState state,
@@ -130,49 +127,5 @@ public class JobController {
         }
         return new JobList(
                 repository.list(state, type, limit).stream().map(JobView::of).toList(), limit);
-    }
-
-    @PostMapping("/{id}/cancel")
-    @Operation(summary = "Cancel a job that is PENDING or RETRY_SCHEDULED")
-    @ApiResponse(responseCode = "200", description = "Cancelled; the job with its history")
-    @ApiResponse(
-            responseCode = "404",
-            description = "No such job",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemSchema.class)))
-    @ApiResponse(
-            responseCode = "409",
-            description = "Running or finished, or being claimed right now",
-            content =
-                    @Content(
-                            mediaType = "application/problem+json",
-                            schema = @Schema(implementation = ProblemSchema.class)))
-    public JobView cancel(@PathVariable UUID id) {
-        return switch (repository.cancel(id, JobSubmitter.ACTOR, CANCEL_REASON)) {
-            case CANCELLED -> get(id);
-            case NOT_FOUND -> throw notFound(id);
-            case NOT_CANCELLABLE -> throw notCancellable(id);
-            case BUSY ->
-                throw new ProblemException(
-                        Problem.JOB_BUSY,
-                        "A worker is claiming job " + id + " right now; nothing was changed. Try again.",
-                        new FieldError("id", "names a job a worker is claiming right now"));
-        };
-    }
-
-    private ProblemException notCancellable(UUID id) {
-        JobState state = repository.find(id).map(JobRow::state).orElseThrow(() -> notFound(id));
-        return new ProblemException(
-                        Problem.JOB_NOT_CANCELLABLE,
-                        "Job " + id + " is " + state + "; only PENDING or RETRY_SCHEDULED jobs can be cancelled.",
-                        new FieldError("id", "names a job in state " + state))
-                .with("state", state.name());
-    }
-
-    private static ProblemException notFound(UUID id) {
-        return new ProblemException(
-                Problem.JOB_NOT_FOUND, "There is no job " + id + ".", new FieldError("id", "names no job"));
     }
 }

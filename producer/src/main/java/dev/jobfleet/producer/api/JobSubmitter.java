@@ -13,9 +13,11 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Submits a checked request: the job, its first history row and its outbox row go in with one
- * statement ({@link JobRepository#submit}). A taken idempotency key inserts nothing (the unique
- * constraint decides, not a lookup here) and returns the job that holds it; if that job has
- * another type or payload, the caller made a mistake and gets 422 instead.
+ * statement ({@link JobRepository#submit}). A taken idempotency key or unique key inserts nothing
+ * (the database's unique index decides, not a lookup here) and returns the job that holds it. A
+ * unique key is meant to be held by another job ("one pending rebuild per customer"), so its
+ * holder is returned whatever its payload; an idempotency key names one request, so a holder with
+ * another type or payload means the caller made a mistake, and gets 422 instead.
  */
 public class JobSubmitter {
     /** The actor recorded in the history rows the API writes. */
@@ -35,7 +37,15 @@ public class JobSubmitter {
         this.repository = repository;
     }
 
-    public Submission submit(SubmitJobRequest request) {
+    public Submitted submit(SubmitJobRequest request) {
+        return submit(request, "");
+    }
+
+    /**
+     * @param fieldPrefix put before field names in the problem, e.g. {@code jobs[3].} for an item of a bulk request
+     * @throws ProblemException 422 when the idempotency key belongs to a job with another type or payload
+     */
+    public Submitted submit(SubmitJobRequest request, String fieldPrefix) {
         JobEvent event = new JobEvent(
                 JobIds.next(),
                 request.type(),
@@ -45,18 +55,27 @@ public class JobSubmitter {
                 request.maxAttempts(),
                 request.concurrencyKey(),
                 request.idempotencyKey());
-        Submission submission = repository.submit(event, ACTOR);
-        if (!submission.created() && !sameJob(submission.job(), request)) {
+        Submission submission = repository.submit(event, request.options(), ACTOR);
+        if (submission.created()) {
+            return new Submitted(submission.job(), null);
+        }
+        boolean sameKey = request.idempotencyKey() != null
+                && request.idempotencyKey().equals(submission.job().idempotencyKey());
+        if (!sameKey) {
+            return new Submitted(submission.job(), Duplicate.UNIQUE_KEY);
+        }
+        if (!sameJob(submission.job(), request)) {
             throw new ProblemException(
                             Problem.IDEMPOTENCY_KEY_REUSED,
                             "Idempotency key '" + request.idempotencyKey() + "' belongs to job "
                                     + submission.job().id() + ", submitted with a different type or payload;"
                                     + " nothing was stored.",
                             new FieldError(
-                                    "idempotencyKey", "is already used by a job with a different type or payload"))
+                                    fieldPrefix + "idempotencyKey",
+                                    "is already used by a job with a different type or payload"))
                     .with("jobId", submission.job().id().toString());
         }
-        return submission;
+        return new Submitted(submission.job(), Duplicate.IDEMPOTENCY_KEY);
     }
 
     private static boolean sameJob(JobRow existing, SubmitJobRequest request) {

@@ -11,8 +11,8 @@ import java.util.UUID;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A job as the API shows it. {@code history} is present on {@code GET /jobs/{id}} and on a cancel. The
- * claim's fencing token is the worker's business and is not shown.
+ * A job as the API shows it. {@code history} is present on {@code GET /jobs/{id}}, a cancel and a
+ * retry. The claim's fencing token is the worker's business and is not shown.
  */
 @Schema(name = "Job")
 public record JobView(
@@ -23,17 +23,35 @@ public record JobView(
         JsonNode payload,
 
         JobState state,
+
+        @Schema(description = "As submitted or patched; 0 is claimed first, 9 last")
         int priority,
+
+        @Schema(description = "What the claim orders by: starts at priority and drops by one per aging interval waited")
+        int effectivePriority,
+
         Instant runAt,
         int attempts,
         int maxAttempts,
         String idempotencyKey,
         String concurrencyKey,
+        String uniqueKey,
+        String orderKey,
+
+        @Schema(description = "The fan-in batch the job belongs to")
+        UUID batchId,
+
         String leaseOwner,
         Instant leaseExpiresAt,
 
-        @Schema(description = "Merged by handlers while they run")
+        @Schema(description = "Set at submission, merged by handlers while they run and by PATCH")
         JsonNode metadata,
+
+        @Schema(description = "The handler's progress counter (counters.progress); 0 until it reports any")
+        long progress,
+
+        @Schema(description = "Every counter the handler incremented, by name")
+        JsonNode counters,
 
         String lastError,
 
@@ -41,6 +59,10 @@ public record JobView(
         List<JsonNode> errors,
 
         int rescueCount,
+
+        @Schema(description = "Bumped by every change; GET sends it as the ETag, PATCH needs it in If-Match")
+        long version,
+
         Instant createdAt,
         Instant updatedAt,
         Instant startedAt,
@@ -49,28 +71,39 @@ public record JobView(
         @JsonInclude(JsonInclude.Include.NON_NULL) @Schema(description = "Every transition, oldest first")
         List<HistoryView> history) {
 
-    static JobView of(JobRow job) {
+    /** The counter {@link #progress} shows; the worker's {@code JobContext.incrementProgress} adds to it. */
+    public static final String PROGRESS_COUNTER = "progress";
+
+    public static JobView of(JobRow job) {
         return of(job, null);
     }
 
-    static JobView of(JobRow job, List<HistoryEntry> history) {
+    public static JobView of(JobRow job, List<HistoryEntry> history) {
+        JsonNode progress = job.counters() == null ? null : job.counters().get(PROGRESS_COUNTER);
         return new JobView(
                 job.id(),
                 job.type(),
                 job.payload(),
                 job.state(),
                 job.priority(),
+                job.effectivePriority(),
                 job.runAt(),
                 job.attempts(),
                 job.maxAttempts(),
                 job.idempotencyKey(),
                 job.concurrencyKey(),
+                job.uniqueKey(),
+                job.orderKey(),
+                job.batchId(),
                 job.leaseOwner(),
                 job.leaseExpiresAt(),
                 job.metadata(),
+                progress != null && progress.canConvertToLong() ? progress.longValue() : 0,
+                job.counters(),
                 job.lastError(),
                 job.errors() == null ? List.of() : job.errors().valueStream().toList(),
                 job.rescueCount(),
+                job.version(),
                 job.createdAt(),
                 job.updatedAt(),
                 job.startedAt(),

@@ -20,9 +20,19 @@ public enum Problem {
             HttpStatus.UNPROCESSABLE_CONTENT,
             "idempotency-key-reused",
             "Idempotency key already used for a different job"),
+    BATCH_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "batch-too-large", "Too many jobs in one request"),
     JOB_NOT_FOUND(HttpStatus.NOT_FOUND, "job-not-found", "Job not found"),
     JOB_NOT_CANCELLABLE(HttpStatus.CONFLICT, "job-not-cancellable", "Job cannot be cancelled"),
+    JOB_NOT_DEAD(HttpStatus.CONFLICT, "job-not-dead", "Only a DEAD job can be retried"),
+    JOB_NOT_PATCHABLE(HttpStatus.CONFLICT, "job-not-patchable", "Job cannot be changed in its state"),
     JOB_BUSY(HttpStatus.CONFLICT, "job-busy", "Job is being claimed"),
+    UNIQUE_KEY_HELD(HttpStatus.CONFLICT, "unique-key-held", "Another job holds the unique key"),
+    BATCH_FINISHED(HttpStatus.CONFLICT, "batch-finished", "The job's batch has finished"),
+    PRECONDITION_REQUIRED(HttpStatus.PRECONDITION_REQUIRED, "precondition-required", "If-Match required"),
+    VERSION_MISMATCH(HttpStatus.PRECONDITION_FAILED, "version-mismatch", "Job changed since it was read"),
+    BATCH_NOT_FOUND(HttpStatus.NOT_FOUND, "batch-not-found", "Batch not found"),
+    LIMIT_NOT_FOUND(HttpStatus.NOT_FOUND, "concurrency-limit-not-found", "Concurrency limit not found"),
+    SCHEDULE_NOT_FOUND(HttpStatus.NOT_FOUND, "schedule-not-found", "Schedule not found"),
     SERVICE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "service-unavailable", "Service unavailable"),
     INTERNAL_ERROR(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error");
 
@@ -46,6 +56,10 @@ public enum Problem {
 
     public URI type() {
         return type;
+    }
+
+    public String title() {
+        return title;
     }
 
     public ProblemDetail detail(String detail, List<FieldError> errors) {

@@ -19,20 +19,27 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Refuses request bodies far over the payload limit before anyone reads them: a Content-Length
- * over {@code maxPayloadBytes + 64 KiB} gets 413 at once, and a body without Content-Length fails
- * with {@link BodyTooLargeException} as soon as it grows past that. The exact limit is checked
- * on the parsed payload ({@link SubmitRequestReader}); this only keeps huge bodies out of memory.
+ * Refuses request bodies over a limit before anyone reads them: a Content-Length over the limit
+ * gets 413 at once, and a body without Content-Length fails with {@link BodyTooLargeException} as
+ * soon as it grows past it. For single jobs the limit is {@code maxPayloadBytes + 64 KiB}, and the
+ * exact limit is checked on the parsed payload ({@link SubmitRequestReader}); this only keeps huge
+ * bodies out of memory.
  */
 public class RequestSizeLimitFilter extends OncePerRequestFilter {
     /** Room for the other fields and the JSON around the payload. */
     public static final long SLACK_BYTES = 64 * 1024;
 
     private final long limit;
+    private final String field;
     private final JsonMapper json;
 
-    public RequestSizeLimitFilter(int maxPayloadBytes, JsonMapper json) {
-        this.limit = maxPayloadBytes + SLACK_BYTES;
+    /**
+     * @param limit the largest body accepted, in bytes
+     * @param field the field named in the problem: the one that makes bodies large
+     */
+    public RequestSizeLimitFilter(long limit, String field, JsonMapper json) {
+        this.limit = limit;
+        this.field = field;
         this.json = json;
     }
 
@@ -42,7 +49,7 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
         long length = request.getContentLengthLong();
         if (length > limit) {
             ProblemException refused = BodyTooLargeException.tooLarge(
-                    "The request body is " + length + " bytes; payloads are far smaller.", limit);
+                    "The request body is " + length + " bytes; the limit is " + limit + ".", limit, field);
             ProblemDetail problem = refused.problem().detail(refused.getMessage(), refused.errors());
             problem.setInstance(URI.create(request.getRequestURI()));
             response.setStatus(problem.getStatus());
@@ -50,23 +57,25 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
             json.writeValue(response.getOutputStream(), problem);
             return;
         }
-        chain.doFilter(new Limited(request, limit), response);
+        chain.doFilter(new Limited(request, limit, field), response);
     }
 
     /** A request whose body stream fails once more than {@code limit} bytes were read. */
     private static final class Limited extends HttpServletRequestWrapper {
         private final long limit;
+        private final String field;
         private ServletInputStream body;
 
-        Limited(HttpServletRequest request, long limit) {
+        Limited(HttpServletRequest request, long limit, String field) {
             super(request);
             this.limit = limit;
+            this.field = field;
         }
 
         @Override
         public ServletInputStream getInputStream() throws IOException {
             if (body == null) {
-                body = new LimitedStream(super.getInputStream(), limit);
+                body = new LimitedStream(super.getInputStream(), limit, field);
             }
             return body;
         }
@@ -82,11 +91,13 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
     private static final class LimitedStream extends ServletInputStream {
         private final ServletInputStream in;
         private final long limit;
+        private final String field;
         private long read;
 
-        LimitedStream(ServletInputStream in, long limit) {
+        LimitedStream(ServletInputStream in, long limit, String field) {
             this.in = in;
             this.limit = limit;
+            this.field = field;
         }
 
         @Override
@@ -110,7 +121,7 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
         private void count(int n) throws BodyTooLargeException {
             read += n;
             if (read > limit) {
-                throw new BodyTooLargeException(limit);
+                throw new BodyTooLargeException(limit, field);
             }
         }
 

@@ -1,7 +1,10 @@
 package dev.jobfleet.producer.api;
 
+import dev.jobfleet.model.JobState;
+import dev.jobfleet.store.JobOptions;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
+import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -42,4 +45,35 @@ public record SubmitJobRequest(
         Integer maxAttempts,
 
         @Schema(description = "Jobs sharing a key share its concurrency limit", maxLength = 255)
-        String concurrencyKey) {}
+        String concurrencyKey,
+
+        @Schema(
+                description = "At most one job with this key among jobs in uniqueStates: a submission while one"
+                        + " is held returns the holding job (200, header Jobfleet-Duplicate: unique-key)",
+                maxLength = 255,
+                example = "rebuild:customer-42")
+        String uniqueKey,
+
+        @Schema(
+                description = "The states in which the unique key is held; only with uniqueKey. Must include"
+                        + " PENDING, RUNNING and RETRY_SCHEDULED; default exactly those",
+                example = "[\"PENDING\", \"RUNNING\", \"RETRY_SCHEDULED\", \"SUCCEEDED\"]")
+        Set<JobState> uniqueStates,
+
+        @Schema(
+                description = "Jobs of one order key run one at a time, in submission order",
+                maxLength = 255,
+                example = "account-17")
+        String orderKey,
+
+        @Schema(
+                description = "Initial metadata, a JSON object; handlers merge into it while they run."
+                        + " Limited to jobfleet.producer.max-payload-bytes serialized",
+                example = "{\"requestedBy\": \"ada\"}")
+        JsonNode metadata) {
+
+    /** What the store keeps besides the {@link dev.jobfleet.model.JobEvent}. */
+    JobOptions options() {
+        return new JobOptions(uniqueKey, uniqueStates, orderKey, null, metadata);
+    }
+}

@@ -3,28 +3,46 @@ package dev.jobfleet.producer.api;
 import dev.jobfleet.model.FieldError;
 import dev.jobfleet.model.JobCodec;
 import dev.jobfleet.model.JobEvent;
+import dev.jobfleet.model.JobState;
+import dev.jobfleet.store.JobOptions;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
- * Turns the JSON body of {@code POST /jobs} into a {@link SubmitJobRequest}, or refuses it naming
- * every field at fault at once: unknown fields, wrong JSON types, and the rules shared with
- * Kafka-first events ({@link JobEvent#validateSpec}). A valid request whose payload is over the
- * size limit is refused next, with 413.
+ * Turns a JSON job object into a {@link SubmitJobRequest}, or refuses it naming every field at
+ * fault at once: unknown fields, wrong JSON types, and the rules shared with Kafka-first events
+ * ({@link JobEvent#validateSpec}). A valid request whose payload or metadata is over the size
+ * limit is refused next, with 413. The same rules serve {@code POST /jobs}, each item of {@code
+ * POST /jobs:batch} and each child of {@code POST /batches}.
  */
 public class SubmitRequestReader {
-    /** The body's fields, in the order the docs list them. */
-    static final List<String> FIELDS =
-            List.of("type", "payload", "idempotencyKey", "priority", "runAt", "maxAttempts", "concurrencyKey");
+    /** The fields of a job object, in the order the docs list them. */
+    static final List<String> FIELDS = List.of(
+            "type",
+            "payload",
+            "idempotencyKey",
+            "priority",
+            "runAt",
+            "maxAttempts",
+            "concurrencyKey",
+            "uniqueKey",
+            "uniqueStates",
+            "orderKey",
+            "metadata");
 
-    private static final Set<String> KNOWN = Set.copyOf(FIELDS);
+    /**
+     * The fields a child of a fan-in batch may have. Keys that can return an existing job are
+     * refused: an existing job cannot join a batch, so the batch would finish without it.
+     */
+    public static final List<String> CHILD_FIELDS =
+            List.of("type", "payload", "priority", "runAt", "maxAttempts", "concurrencyKey");
 
     private final int maxPayloadBytes;
 
@@ -33,123 +51,187 @@ public class SubmitRequestReader {
     }
 
     /**
+     * The body of {@code POST /jobs}.
+     *
      * @param body the parsed body; {@code null} when the request had none
      * @param headerKey the {@code Idempotency-Key} header, or {@code null}
      * @return the request, with the idempotency key from the header or the field, and the payload
      *     defaulted to {@code {}}
-     * @throws ProblemException 400 naming every invalid field, or 413 for a payload over the limit
+     * @throws ProblemException 400 naming every invalid field, or 413 for a payload or metadata over the limit
      */
     public SubmitJobRequest read(JsonNode body, String headerKey) {
-        if (body == null || body.isMissingNode()) {
-            throw new ProblemException(
-                    Problem.INVALID_REQUEST,
-                    "The request has no body; send a JSON object with at least \"type\".",
-                    new FieldError("type", "is required"));
-        }
-        if (!body.isObject()) {
-            throw new ProblemException(
-                    Problem.INVALID_REQUEST,
-                    "The body must be a JSON object, not "
-                            + body.getNodeType().name().toLowerCase(Locale.ROOT) + ".",
-                    new FieldError("type", "is required"));
-        }
-        List<FieldError> errors = new ArrayList<>();
-        for (String name : body.propertyNames()) {
-            if (!KNOWN.contains(name)) {
-                errors.add(new FieldError(name, "is not a known field; known fields are " + String.join(", ", FIELDS)));
-            }
-        }
-        String type = string(body, "type", errors);
-        String fieldKey = string(body, "idempotencyKey", errors);
-        Integer priority = integer(body, "priority", errors);
-        Instant runAt = instant(body, "runAt", errors);
-        Integer maxAttempts = integer(body, "maxAttempts", errors);
-        String concurrencyKey = string(body, "concurrencyKey", errors);
-        String idempotencyKey = idempotencyKey(fieldKey, headerKey, errors);
-        Set<String> faulty = errors.stream().map(FieldError::field).collect(Collectors.toSet());
-        for (FieldError e : JobEvent.validateSpec(type, priority, maxAttempts, concurrencyKey, idempotencyKey)) {
-            if (!faulty.contains(e.field())) {
-                errors.add(e);
-            }
-        }
-        if (!errors.isEmpty()) {
-            throw new ProblemException(Problem.INVALID_REQUEST, summary(errors), errors);
-        }
-        JsonNode payload = body.get("payload");
-        if (payload == null || payload.isNull()) {
-            payload = JsonNodeFactory.instance.objectNode();
-        }
-        checkSize(payload);
-        return new SubmitJobRequest(type, payload, idempotencyKey, priority, runAt, maxAttempts, concurrencyKey);
+        JsonFields.requireObject(body, "type");
+        return readValid(body, "", headerKey);
     }
 
-    private void checkSize(JsonNode payload) {
-        int size = JobCodec.mapper().writeValueAsBytes(payload).length;
+    /**
+     * One item of a bulk submission; errors name fields under {@code itemPath}, e.g. {@code
+     * jobs[3].priority}.
+     *
+     * @throws ProblemException as {@link #read}
+     */
+    public SubmitJobRequest readItem(JsonNode item, String itemPath) {
+        if (item == null || !item.isObject()) {
+            throw ProblemException.invalid(List.of(new FieldError(
+                    itemPath, "must be a JSON object, not " + (item == null ? "missing" : JsonFields.describe(item)))));
+        }
+        return readValid(item, itemPath + ".", null);
+    }
+
+    /**
+     * One child of a fan-in batch: only {@link #CHILD_FIELDS}. Adds its errors (fields under
+     * {@code childPath}) to {@code errors} and returns {@code null} when it has any; sizes are
+     * checked by {@link #checkSizes}, once every child is known to be well-formed.
+     */
+    public SubmitJobRequest readChild(JsonNode child, String childPath, List<FieldError> errors) {
+        if (child == null || !child.isObject()) {
+            errors.add(new FieldError(
+                    childPath,
+                    "must be a JSON object, not " + (child == null ? "missing" : JsonFields.describe(child))));
+            return null;
+        }
+        List<FieldError> own = new ArrayList<>();
+        JsonFields fields = new JsonFields(child, childPath + ".", own);
+        for (String name : child.propertyNames()) {
+            if (FIELDS.contains(name) && !CHILD_FIELDS.contains(name)) {
+                fields.error(name, "is not allowed on a batch child: a child is always a new job of its batch");
+            }
+        }
+        fields.refuseUnknown(FIELDS);
+        SubmitJobRequest request = parse(fields, null);
+        errors.addAll(own);
+        return own.isEmpty() ? request : null;
+    }
+
+    /**
+     * @throws ProblemException 413 when the payload or the metadata is over the limit; {@code path}
+     *     is put before the field names ({@code ""} or e.g. {@code jobs[3].})
+     */
+    public void checkSizes(SubmitJobRequest request, String path) {
+        checkSize(path + "payload", request.payload());
+        if (request.metadata() != null) {
+            checkSize(path + "metadata", request.metadata());
+        }
+    }
+
+    /** @throws ProblemException 413 when {@code value} serialized is over the payload limit */
+    public void checkSize(String field, JsonNode value) {
+        int size = JobCodec.mapper().writeValueAsBytes(value).length;
         if (size > maxPayloadBytes) {
             throw new ProblemException(
                     Problem.PAYLOAD_TOO_LARGE,
-                    "The payload is " + size + " bytes serialized; the limit is " + maxPayloadBytes + ".",
-                    new FieldError("payload", "must be at most " + maxPayloadBytes + " bytes serialized, is " + size));
+                    "The " + field + " is " + size + " bytes serialized; the limit is " + maxPayloadBytes + ".",
+                    new FieldError(field, "must be at most " + maxPayloadBytes + " bytes serialized, is " + size));
         }
     }
 
-    private static String idempotencyKey(String fieldKey, String headerKey, List<FieldError> errors) {
+    private SubmitJobRequest readValid(JsonNode object, String prefix, String headerKey) {
+        List<FieldError> errors = new ArrayList<>();
+        JsonFields fields = new JsonFields(object, prefix, errors);
+        fields.refuseUnknown(FIELDS);
+        SubmitJobRequest request = parse(fields, headerKey);
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid(errors);
+        }
+        checkSizes(request, prefix);
+        return request;
+    }
+
+    /** Reads every field, adding errors to the fields' list; the result is meaningless if any were added. */
+    private static SubmitJobRequest parse(JsonFields fields, String headerKey) {
+        String type = fields.string("type");
+        String fieldKey = fields.string("idempotencyKey");
+        Integer priority = fields.integer("priority");
+        Instant runAt = fields.instant("runAt");
+        Integer maxAttempts = fields.integer("maxAttempts");
+        String concurrencyKey = fields.string("concurrencyKey");
+        String uniqueKey = fields.key("uniqueKey");
+        Set<JobState> uniqueStates = uniqueStates(fields);
+        String orderKey = fields.key("orderKey");
+        JsonNode metadata = fields.object("metadata");
+        String idempotencyKey = idempotencyKey(fields, fieldKey, headerKey);
+        for (FieldError e : JobEvent.validateSpec(type, priority, maxAttempts, concurrencyKey, idempotencyKey)) {
+            if (!fields.failed(e.field())) {
+                fields.error(e.field(), e.message());
+            }
+        }
+        JsonNode payload = fields.any("payload");
+        if (payload == null) {
+            payload = JsonNodeFactory.instance.objectNode();
+        }
+        return new SubmitJobRequest(
+                type,
+                payload,
+                idempotencyKey,
+                priority,
+                runAt,
+                maxAttempts,
+                concurrencyKey,
+                uniqueKey,
+                uniqueStates,
+                orderKey,
+                metadata);
+    }
+
+    /**
+     * The states must include the ones a job can move back into PENDING from (RUNNING,
+     * RETRY_SCHEDULED) and PENDING itself: otherwise a retry or a rescue could move a job into a
+     * state where another job holds the key, and the worker's statement would fail on the
+     * database's unique index instead of the submission being refused here.
+     */
+    private static Set<JobState> uniqueStates(JsonFields fields) {
+        JsonNode array = fields.array("uniqueStates");
+        if (array == null) {
+            return null;
+        }
+        if (!fields.has("uniqueKey")) {
+            fields.error("uniqueStates", "is only allowed with uniqueKey");
+            return null;
+        }
+        Set<JobState> states = EnumSet.noneOf(JobState.class);
+        List<String> unknown = new ArrayList<>();
+        for (JsonNode element : array) {
+            JobState state = element.isString() ? state(element.stringValue()) : null;
+            if (state == null) {
+                unknown.add(element.toString());
+            } else {
+                states.add(state);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            fields.error(
+                    "uniqueStates",
+                    "has " + String.join(", ", unknown) + ", which "
+                            + (unknown.size() == 1 ? "is not a state" : "are not states") + "; states are "
+                            + Arrays.stream(JobState.values()).map(Enum::name).collect(Collectors.joining(", ")));
+            return null;
+        }
+        if (!states.containsAll(JobOptions.DEFAULT_UNIQUE_STATES)) {
+            fields.error(
+                    "uniqueStates",
+                    "must include PENDING, RUNNING and RETRY_SCHEDULED: a job can move back to PENDING from"
+                            + " the other two, and would collide with the job holding the key");
+            return null;
+        }
+        return states;
+    }
+
+    private static JobState state(String name) {
+        for (JobState state : JobState.values()) {
+            if (state.name().equals(name)) {
+                return state;
+            }
+        }
+        return null;
+    }
+
+    private static String idempotencyKey(JsonFields fields, String fieldKey, String headerKey) {
         if (fieldKey != null && headerKey != null && !fieldKey.equals(headerKey)) {
-            errors.add(new FieldError(
+            fields.error(
                     "idempotencyKey",
-                    "differs from the Idempotency-Key header; send the key once, or the same key in both"));
+                    "differs from the Idempotency-Key header; send the key once, or the same key in both");
             return null;
         }
         return fieldKey != null ? fieldKey : headerKey;
-    }
-
-    private static String string(JsonNode body, String field, List<FieldError> errors) {
-        JsonNode node = body.get(field);
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (!node.isString()) {
-            errors.add(new FieldError(field, "must be a string, not " + describe(node)));
-            return null;
-        }
-        return node.stringValue();
-    }
-
-    private static Integer integer(JsonNode body, String field, List<FieldError> errors) {
-        JsonNode node = body.get(field);
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-            errors.add(new FieldError(field, "must be an integer, not " + describe(node)));
-            return null;
-        }
-        return node.intValue();
-    }
-
-    private static Instant instant(JsonNode body, String field, List<FieldError> errors) {
-        String text = string(body, field, errors);
-        if (text == null) {
-            return null;
-        }
-        try {
-            return Instant.parse(text);
-        } catch (DateTimeParseException e) {
-            errors.add(new FieldError(
-                    field, "must be an ISO-8601 instant with a zone or offset, e.g. 2030-01-01T09:30:00Z"));
-            return null;
-        }
-    }
-
-    private static String describe(JsonNode node) {
-        String text = node.toString();
-        return node.getNodeType().name().toLowerCase(Locale.ROOT) + " "
-                + (text.length() > 40 ? text.substring(0, 40) + "..." : text);
-    }
-
-    private static String summary(List<FieldError> errors) {
-        return (errors.size() == 1 ? "1 field is invalid: " : errors.size() + " fields are invalid: ")
-                + errors.stream().map(FieldError::toString).collect(Collectors.joining("; "))
-                + ".";
     }
 }

@@ -25,7 +25,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * G8: bad input gets a clear error and stores nothing. Each case gets its status and an RFC 9457
- * problem naming the fields at fault, and the jobs, job_history and outbox tables do not move.
+ * problem naming the fields at fault, and no table the API writes moves (jobs, job_history, outbox,
+ * job_batch, concurrency_limit, concurrency_slot, job_schedule).
  */
 @ApiIntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -79,6 +80,18 @@ class BadInputIT {
     }
 
     static Stream<BadInput> badInputs() {
+        return Stream.of(
+                        submissions(),
+                        BadInputs.newSubmissionFields(),
+                        BadInputs.patches(),
+                        BadInputs.bulk(),
+                        BadInputs.batches(),
+                        BadInputs.limits(),
+                        BadInputs.schedules())
+                .flatMap(cases -> cases);
+    }
+
+    private static Stream<BadInput> submissions() {
         String unknownId = UUID.randomUUID().toString();
         byte[] farOver =
                 ("{\"type\": \"t\", \"payload\": \"" + "x".repeat(100_000) + "\"}").getBytes(StandardCharsets.UTF_8);
@@ -218,11 +231,11 @@ class BadInputIT {
                 get("limit not a number", "/jobs?limit=ten", 400, "invalid-request", "limit"));
     }
 
-    private static BadInput submit(String name, String body, int status, String type, String field) {
+    static BadInput submit(String name, String body, int status, String type, String field) {
         return new BadInput(name, api -> api.post("/jobs", body), status, type, List.of(field), "", "/jobs");
     }
 
-    private static BadInput get(String name, String pathAndQuery, int status, String type, String field) {
+    static BadInput get(String name, String pathAndQuery, int status, String type, String field) {
         return new BadInput(
                 name,
                 api -> api.get(pathAndQuery),

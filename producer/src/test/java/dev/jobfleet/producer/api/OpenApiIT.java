@@ -47,4 +47,94 @@ class OpenApiIT {
         assertThat(paths.get("/jobs").get("get").get("parameters").toString())
                 .contains("\"state\"", "\"type\"", "\"limit\"");
     }
+
+    @Test
+    void apiDocsListEveryOtherResourceWithItsStatusesAndProblemBodies() {
+        JsonNode docs = new HttpApi(port).get("/v3/api-docs").json();
+        JsonNode paths = docs.get("paths");
+
+        assertResponses(paths, "/jobs/{id}", "patch", "200", "400", "404", "409", "412", "413", "415", "428");
+        assertResponses(paths, "/jobs/{id}/retry", "post", "200", "400", "404", "409");
+        assertResponses(paths, "/jobs/{id}/logs", "get", "200", "400", "404");
+        assertResponses(paths, "/jobs:batch", "post", "200", "400", "413", "415");
+        assertResponses(paths, "/batches", "post", "201", "400", "413", "415");
+        assertResponses(paths, "/batches/{id}", "get", "200", "400", "404");
+        assertResponses(paths, "/concurrency-limits/{key}", "put", "200", "400", "415");
+        assertResponses(paths, "/concurrency-limits/{key}", "get", "200", "400", "404");
+        assertResponses(paths, "/concurrency-limits/{key}", "delete", "204", "400", "404");
+        assertResponses(paths, "/schedules", "get", "200");
+        assertResponses(paths, "/schedules/{name}", "put", "200", "400", "413", "415");
+        assertResponses(paths, "/schedules/{name}", "get", "200", "404");
+        assertResponses(paths, "/schedules/{name}", "delete", "204", "404");
+        assertThat(paths.get("/jobs/{id}")
+                        .get("patch")
+                        .get("requestBody")
+                        .get("content")
+                        .propertyNames())
+                .containsExactlyInAnyOrder("application/merge-patch+json", "application/json");
+        assertThat(paths.get("/jobs/{id}")
+                        .get("get")
+                        .get("responses")
+                        .get("200")
+                        .get("headers")
+                        .propertyNames())
+                .contains("ETag");
+        assertThat(paths.get("/jobs")
+                        .get("post")
+                        .get("responses")
+                        .get("200")
+                        .get("headers")
+                        .propertyNames())
+                .contains(Duplicate.HEADER);
+
+        JsonNode schemas = docs.get("components").get("schemas");
+        assertThat(schemas.propertyNames())
+                .contains(
+                        "PatchJobRequest",
+                        "BulkSubmitRequest",
+                        "BulkSubmitResponse",
+                        "BulkItemResult",
+                        "ItemProblem",
+                        "CreateBatchRequest",
+                        "BatchChild",
+                        "Batch",
+                        "SetConcurrencyLimitRequest",
+                        "ConcurrencyLimit",
+                        "ScheduleRequest",
+                        "Schedule",
+                        "ScheduleList",
+                        "JobLogs");
+        assertThat(schemas.get("Job").get("properties").propertyNames())
+                .contains(
+                        "metadata",
+                        "progress",
+                        "counters",
+                        "uniqueKey",
+                        "orderKey",
+                        "batchId",
+                        "effectivePriority",
+                        "version");
+        assertThat(schemas.get("BatchChild").get("properties").propertyNames())
+                .containsExactlyInAnyOrderElementsOf(SubmitRequestReader.CHILD_FIELDS);
+        assertThat(schemas.get("PatchJobRequest").get("properties").propertyNames())
+                .containsExactlyInAnyOrderElementsOf(PatchRequestReader.FIELDS);
+    }
+
+    /** The operation answers exactly these statuses, and each error status with a Problem body. */
+    private static void assertResponses(JsonNode paths, String path, String method, String... statuses) {
+        assertThat(paths.has(path)).as(path).isTrue();
+        JsonNode responses = paths.get(path).get(method).get("responses");
+        assertThat(responses.propertyNames()).as("%s %s", method, path).containsExactlyInAnyOrder(statuses);
+        for (String status : statuses) {
+            if (status.startsWith("4")) {
+                assertThat(responses
+                                .get(status)
+                                .get("content")
+                                .get("application/problem+json")
+                                .toString())
+                        .as("%s %s %s", method, path, status)
+                        .contains("#/components/schemas/Problem");
+            }
+        }
+    }
 }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.jobfleet.model.FieldError;
 import dev.jobfleet.model.JobCodec;
+import dev.jobfleet.model.JobState;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,6 +31,72 @@ class SubmitRequestReaderTest {
         assertThat(request.runAt()).isEqualTo(Instant.parse("2030-01-01T07:30:00Z"));
         assertThat(request.maxAttempts()).isEqualTo(5);
         assertThat(request.concurrencyKey()).isEqualTo("tenant-7");
+    }
+
+    @Test
+    void readsTheSubmissionOptions() {
+        SubmitJobRequest request = reader.read(json("""
+                        {"type": "t", "uniqueKey": "rebuild:7", "orderKey": "account-7", "metadata": {"by": "ada"},
+                         "uniqueStates": ["SUCCEEDED", "PENDING", "RUNNING", "RETRY_SCHEDULED", "PENDING"]}
+                        """), null);
+
+        assertThat(request.uniqueKey()).isEqualTo("rebuild:7");
+        assertThat(request.uniqueStates())
+                .containsExactlyInAnyOrder(
+                        JobState.PENDING, JobState.RUNNING, JobState.RETRY_SCHEDULED, JobState.SUCCEEDED);
+        assertThat(request.orderKey()).isEqualTo("account-7");
+        assertThat(request.metadata()).isEqualTo(json("{\"by\": \"ada\"}"));
+        assertThat(request.options().uniqueStates()).isEqualTo(request.uniqueStates());
+    }
+
+    @Test
+    void aUniqueKeyWithoutStatesIsHeldWhileTheJobWaitsOrRuns() {
+        SubmitJobRequest request = reader.read(json("{\"type\": \"t\", \"uniqueKey\": \"k\"}"), null);
+
+        assertThat(request.uniqueStates()).isNull();
+        assertThat(request.options().uniqueStates())
+                .containsExactlyInAnyOrder(JobState.PENDING, JobState.RUNNING, JobState.RETRY_SCHEDULED);
+    }
+
+    @Test
+    void anItemOfABulkRequestIsNamedByItsPath() {
+        ProblemException refused = catchThrowableOfType(
+                ProblemException.class,
+                () -> reader.readItem(json("{\"type\": \"a b\", \"priority\": \"1\"}"), "jobs[4]"));
+
+        assertThat(refused.errors())
+                .extracting(FieldError::field)
+                .containsExactlyInAnyOrder("jobs[4].type", "jobs[4].priority");
+        ProblemException notAnObject =
+                catchThrowableOfType(ProblemException.class, () -> reader.readItem(json("[]"), "jobs[0]"));
+        assertThat(notAnObject.errors()).extracting(FieldError::field).containsExactly("jobs[0]");
+    }
+
+    @Test
+    void aBatchChildMayNotCarryKeysOrMetadata() {
+        List<FieldError> errors = new ArrayList<>();
+
+        SubmitJobRequest child = reader.readChild(
+                json("{\"type\": \"t\", \"idempotencyKey\": \"k\", \"uniqueKey\": \"u\", \"uniqueStates\": [],"
+                        + " \"orderKey\": \"o\", \"metadata\": {}, \"colour\": 1}"),
+                "jobs[2]",
+                errors);
+
+        assertThat(child).isNull();
+        assertThat(errors)
+                .extracting(FieldError::field)
+                .contains(
+                        "jobs[2].idempotencyKey",
+                        "jobs[2].uniqueKey",
+                        "jobs[2].uniqueStates",
+                        "jobs[2].orderKey",
+                        "jobs[2].metadata",
+                        "jobs[2].colour");
+        List<FieldError> none = new ArrayList<>();
+        assertThat(reader.readChild(json("{\"type\": \"t\", \"priority\": 2}"), "jobs[0]", none)
+                        .priority())
+                .isEqualTo(2);
+        assertThat(none).isEmpty();
     }
 
     @Test
@@ -90,6 +158,16 @@ class SubmitRequestReaderTest {
                 "{\"type\": \"t\", \"concurrencyKey\": []}      | concurrencyKey",
                 "{\"type\": \"t\", \"idempotencyKey\": \"\"}    | idempotencyKey",
                 "{\"type\": \"t\", \"Type\": \"t\"}             | Type",
+                "{\"type\": \"t\", \"runAt\": \"1999-12-31T23:59:59Z\"} | runAt",
+                "{\"type\": \"t\", \"uniqueKey\": 1}              | uniqueKey",
+                "{\"type\": \"t\", \"uniqueKey\": \"\"}             | uniqueKey",
+                "{\"type\": \"t\", \"uniqueStates\": [\"PENDING\"]} | uniqueStates",
+                "{\"type\": \"t\", \"uniqueKey\": \"k\", \"uniqueStates\": []} | uniqueStates",
+                "{\"type\": \"t\", \"uniqueKey\": \"k\", \"uniqueStates\": [\"PENDING\", \"RUNNING\"]} | uniqueStates",
+                "{\"type\": \"t\", \"uniqueKey\": \"k\", \"uniqueStates\": [\"pending\", \"RUNNING\", \"RETRY_SCHEDULED\"]} | uniqueStates",
+                "{\"type\": \"t\", \"uniqueKey\": \"k\", \"uniqueStates\": [1]} | uniqueStates",
+                "{\"type\": \"t\", \"orderKey\": \" \"}             | orderKey",
+                "{\"type\": \"t\", \"metadata\": \"x\"}             | metadata",
             })
     void namesTheFieldAtFault(String body, String field) {
         assertThat(errorsOf(body, null)).extracting(FieldError::field).containsExactly(field);

@@ -23,6 +23,8 @@ import org.springframework.kafka.test.context.EmbeddedKafka;
         properties = {
             "jobfleet.producer.relay.enabled=false",
             "jobfleet.producer.max-payload-bytes=" + ApiIntegrationTest.MAX_PAYLOAD_BYTES,
+            "jobfleet.producer.max-batch-size=" + ApiIntegrationTest.MAX_BATCH_SIZE,
+            "jobfleet.producer.max-batch-bytes=" + ApiIntegrationTest.MAX_BATCH_BYTES,
             "jobfleet.test.pool-size=16"
         })
 @EmbeddedKafka(partitions = 1, bootstrapServersProperty = "spring.kafka.bootstrap-servers")
@@ -30,4 +32,9 @@ import org.springframework.kafka.test.context.EmbeddedKafka;
 public @interface ApiIntegrationTest {
     /** Small, so that oversized requests stay cheap to send. */
     int MAX_PAYLOAD_BYTES = 4096;
+
+    /** Room for the 50-item bulk requests of the tests, and a cheap 413 above it. */
+    int MAX_BATCH_SIZE = 60;
+
+    int MAX_BATCH_BYTES = 64 * 1024;
 }

@@ -41,6 +41,26 @@ public final class HttpApi {
         return send(request.POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** PUT a JSON body. */
+    public Response put(String path, String json) {
+        return send(request(path)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /** PATCH a JSON merge patch (application/merge-patch+json), with header name/value pairs. */
+    public Response patch(String path, String json, String... headers) {
+        HttpRequest.Builder request = request(path).header("Content-Type", "application/merge-patch+json");
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return send(request.method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    public Response delete(String path) {
+        return send(request(path).DELETE());
+    }
+
     public Response post(String path) {
         return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
     }
@@ -68,6 +88,11 @@ public final class HttpApi {
 
         public UUID id() {
             return UUID.fromString(json().get("id").stringValue());
+        }
+
+        /** A response header, or null. */
+        public String header(String name) {
+            return headers.firstValue(name).orElse(null);
         }
 
         @Override
