@@ -67,20 +67,18 @@ public class WorkerConfiguration {
     }
 
     @Bean
+    LeaseHeartbeat leaseHeartbeat(
+            JobRunner runner, JobRepository jobs, WorkerMetrics metrics, WorkerProperties properties) {
+        return new LeaseHeartbeat(runner, jobs, metrics, properties.lease(), properties.heartbeatInterval());
+    }
+
+    @Bean
     WorkerLifecycle workerLifecycle(
             JobRunner runner,
             JobClaims claims,
-            JobRepository jobs,
-            WorkerMetrics metrics,
             WorkerProperties properties,
             KafkaListenerEndpointRegistry listeners,
             ApplicationEventPublisher events) {
-        return new WorkerLifecycle(
-                runner,
-                new DuePoller(runner, claims),
-                new LeaseHeartbeat(runner, jobs, metrics, properties.lease(), properties.heartbeatInterval()),
-                listeners,
-                events,
-                properties);
+        return new WorkerLifecycle(runner, new DuePoller(runner, claims), listeners, events, properties);
     }
 }

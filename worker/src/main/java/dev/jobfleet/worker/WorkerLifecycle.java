@@ -2,7 +2,6 @@ package dev.jobfleet.worker;
 
 import dev.jobfleet.worker.run.DuePoller;
 import dev.jobfleet.worker.run.JobRunner;
-import dev.jobfleet.worker.run.LeaseHeartbeat;
 import dev.jobfleet.worker.run.PeriodicTask;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -16,7 +15,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 
 /**
- * Starts the due-job poller and the lease heartbeat, and shuts the worker down in order:
+ * Starts the due-job poller, and shuts the worker down in order:
  *
  * <ol>
  *   <li>readiness goes to REFUSING_TRAFFIC;
@@ -25,12 +24,12 @@ import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
  *   <li>running handlers get up to {@code jobfleet.worker.shutdown-grace} to finish, their leases
  *       still extended by the heartbeat;
  *   <li>runs still going then are released to PENDING without spending their attempt, and their
- *       handlers interrupted; outcomes that are in are written;
- *   <li>the heartbeat stops.
+ *       handlers interrupted; outcomes that are in are written.
  * </ol>
  *
  * Its phase is above the listener containers', so this runs before Spring stops them itself,
- * and well before the data source closes.
+ * before the {@link dev.jobfleet.worker.run.LeaseHeartbeat} stops (its phase is lower), and well
+ * before the data source closes.
  */
 public class WorkerLifecycle implements SmartLifecycle {
     /** Stops before the Kafka listener containers (phase {@code Integer.MAX_VALUE - 100}). */
@@ -45,13 +44,11 @@ public class WorkerLifecycle implements SmartLifecycle {
     private final ApplicationEventPublisher events;
     private final Duration grace;
     private final PeriodicTask poller;
-    private final PeriodicTask heartbeat;
     private volatile boolean running;
 
     public WorkerLifecycle(
             JobRunner runner,
             DuePoller poller,
-            LeaseHeartbeat heartbeat,
             KafkaListenerEndpointRegistry listeners,
             ApplicationEventPublisher events,
             WorkerProperties properties) {
@@ -60,12 +57,10 @@ public class WorkerLifecycle implements SmartLifecycle {
         this.events = events;
         this.grace = properties.shutdownGrace();
         this.poller = new PeriodicTask("jobfleet-poller", properties.pollInterval(), poller::pollOnce);
-        this.heartbeat = new PeriodicTask("jobfleet-heartbeat", properties.heartbeatInterval(), heartbeat::beat);
     }
 
     @Override
     public void start() {
-        heartbeat.start();
         poller.start();
         running = true;
     }
@@ -91,8 +86,6 @@ public class WorkerLifecycle implements SmartLifecycle {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             log.warn("interrupted while shutting down; unreleased runs are rescued when their leases expire");
-        } finally {
-            stopHeartbeat();
         }
     }
 
@@ -104,15 +97,6 @@ public class WorkerLifecycle implements SmartLifecycle {
     @Override
     public int getPhase() {
         return PHASE;
-    }
-
-    private void stopHeartbeat() {
-        try {
-            heartbeat.stop(EXIT_WAIT);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            log.warn("interrupted while stopping the heartbeat");
-        }
     }
 
     private static Duration left(long deadline) {

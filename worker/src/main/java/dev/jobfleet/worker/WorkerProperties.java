@@ -32,6 +32,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param demoHandlers whether the demo handlers ({@code demo.noop}, {@code demo.sleep}, {@code
  *     demo.fail}) are registered
  * @param backoff retry delays when a handler does not name one
+ * @param aging how waiting jobs climb in priority, so that low priorities never starve
+ * @param schedulesInterval how often every instance enqueues the jobs of due recurring schedules
+ * @param schedules recurring schedules declared in configuration, by name, upserted at startup
  */
 @ConfigurationProperties("jobfleet.worker")
 public record WorkerProperties(
@@ -50,7 +53,10 @@ public record WorkerProperties(
         @DefaultValue("5s") Duration queueMetricsInterval,
         @DefaultValue("6") int topicPartitions,
         @DefaultValue("true") boolean demoHandlers,
-        @DefaultValue BackoffSettings backoff) {
+        @DefaultValue BackoffSettings backoff,
+        @DefaultValue Aging aging,
+        @DefaultValue("1s") Duration schedulesInterval,
+        Map<String, ScheduleSettings> schedules) {
 
     public WorkerProperties {
         if (id == null || id.isBlank()) {
@@ -67,6 +73,7 @@ public record WorkerProperties(
         requirePositive("reaper-interval", reaperInterval);
         requirePositive("retry-promoter-interval", retryPromoterInterval);
         requirePositive("queue-metrics-interval", queueMetricsInterval);
+        requirePositive("schedules-interval", schedulesInterval);
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("jobfleet.worker.shutdown-grace must be zero or more: " + shutdownGrace);
         }
@@ -76,6 +83,10 @@ public record WorkerProperties(
         if (backoff == null) {
             backoff = new BackoffSettings(null, null, null, null);
         }
+        if (aging == null) {
+            aging = new Aging(Duration.ofSeconds(1), Duration.ofSeconds(60), 1000);
+        }
+        schedules = schedules == null ? Map.of() : Map.copyOf(schedules);
     }
 
     /** Heartbeats extend the leases three times per lease, so one missed beat loses nothing. */
@@ -126,6 +137,47 @@ public record WorkerProperties(
 
     /** A job type's own backoff; an unset field takes the global value. */
     public record TypeBackoff(Duration base, Duration max) {}
+
+    /**
+     * Priority aging ({@code jobfleet.worker.aging.*}): a pending job's effective priority drops
+     * one level (towards 0, claimed first) for every {@code step} it has waited since it was due.
+     * A priority-9 job therefore reaches 0 at most {@code 9 x step + interval} after its {@code
+     * runAt}; see {@link dev.jobfleet.worker.maintenance.PriorityAger}.
+     *
+     * @param interval how often the aging chore runs (on one instance at a time)
+     * @param step the wait that lowers a job's effective priority by one level
+     * @param batch jobs lowered per run of the chore
+     */
+    public record Aging(
+            @DefaultValue("1s") Duration interval,
+            @DefaultValue("60s") Duration step,
+            @DefaultValue("1000") int batch) {
+        public Aging {
+            requirePositive("aging.interval", interval);
+            requirePositive("aging.step", step);
+            requirePositive("aging.batch", batch);
+        }
+    }
+
+    /**
+     * One recurring schedule, {@code jobfleet.worker.schedules.<name>.*} (a name with dots goes in
+     * brackets: {@code schedules[nightly.report].cron}). Declared schedules are created or updated
+     * at startup; a schedule removed from the configuration stays in the database until deleted.
+     *
+     * @param cron Spring cron, six fields with seconds: {@code "0 0 * * * *"} is hourly
+     * @param type the job type each tick enqueues
+     * @param payload the jobs' payload as a JSON text; {@code {}} when absent
+     * @param priority the jobs' priority, 0 (first) to 9
+     * @param zone the time zone the cron is read in
+     * @param enabled a disabled schedule enqueues nothing
+     */
+    public record ScheduleSettings(
+            String cron,
+            String type,
+            String payload,
+            @DefaultValue("0") int priority,
+            @DefaultValue("UTC") String zone,
+            @DefaultValue("true") boolean enabled) {}
 
     private static void requirePositive(String name, int value) {
         if (value <= 0) {

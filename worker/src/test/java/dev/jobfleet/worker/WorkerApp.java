@@ -1,7 +1,9 @@
 package dev.jobfleet.worker;
 
 import dev.jobfleet.store.TestDatabase;
+import dev.jobfleet.worker.api.JobHandler;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -18,6 +20,28 @@ final class WorkerApp {
      */
     static ConfigurableApplicationContext start(
             String workerId, TestDatabase db, TestBroker kafka, Map<String, String> settings) {
+        return start(workerId, db, kafka, settings, List.of());
+    }
+
+    /** Same, with test handlers registered next to the demo handlers. */
+    static ConfigurableApplicationContext start(
+            String workerId,
+            TestDatabase db,
+            TestBroker kafka,
+            Map<String, String> settings,
+            List<? extends JobHandler> handlers) {
+        return new SpringApplicationBuilder(WorkerApplication.class)
+                .initializers(context -> handlers.forEach(handler ->
+                        context.getBeanFactory().registerSingleton("testHandler-" + handler.type(), handler)))
+                .run(args(workerId, db, kafka, settings).toArray(String[]::new));
+    }
+
+    /** The command-line arguments of a worker with the test defaults and {@code settings} on top. */
+    static List<String> args(String workerId, TestDatabase db, TestBroker kafka, Map<String, String> settings) {
+        return args(workerId, db, kafka.bootstrap(), settings);
+    }
+
+    static List<String> args(String workerId, TestDatabase db, String bootstrap, Map<String, String> settings) {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("spring.datasource.url", db.url());
         all.put("spring.datasource.username", db.user());
@@ -26,15 +50,14 @@ final class WorkerApp {
         all.put(
                 "spring.datasource.hikari.data-source-properties.options",
                 "-c TimeZone=" + TestDatabase.SESSION_TIME_ZONE);
-        all.put("spring.kafka.bootstrap-servers", kafka.bootstrap());
+        all.put("spring.kafka.bootstrap-servers", bootstrap);
         all.put("server.port", "0");
         all.put("jobfleet.worker.id", workerId);
         all.put("jobfleet.worker.topic-partitions", "3");
         all.put("jobfleet.worker.queue-metrics-interval", "500ms");
         all.putAll(settings);
-        String[] args = all.entrySet().stream()
+        return all.entrySet().stream()
                 .map(e -> "--" + e.getKey() + "=" + e.getValue())
-                .toArray(String[]::new);
-        return new SpringApplicationBuilder(WorkerApplication.class).run(args);
+                .toList();
     }
 }

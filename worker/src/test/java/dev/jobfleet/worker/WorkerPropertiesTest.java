@@ -33,6 +33,33 @@ class WorkerPropertiesTest {
         assertThat(p.backoff().fallback().base()).isEqualTo(Duration.ofSeconds(1));
         assertThat(p.backoff().fallback().max()).isEqualTo(Duration.ofHours(1));
         assertThat(p.backoff().fallback().jitter()).isEqualTo(0.2);
+        assertThat(p.aging().interval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(p.aging().step()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(p.aging().batch()).isEqualTo(1000);
+        assertThat(p.schedulesInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(p.schedules()).isEmpty();
+    }
+
+    @Test
+    void schedulesBindByNameWithDefaults() {
+        WorkerProperties p = bind(Map.of(
+                "jobfleet.worker.schedules.nightly.cron", "0 0 3 * * *",
+                "jobfleet.worker.schedules.nightly.type", "report.build",
+                "jobfleet.worker.schedules[billing.run].cron", "0 */5 * * * *",
+                "jobfleet.worker.schedules[billing.run].type", "billing.run",
+                "jobfleet.worker.schedules[billing.run].payload", "{\"dry\": true}",
+                "jobfleet.worker.schedules[billing.run].priority", "7",
+                "jobfleet.worker.schedules[billing.run].zone", "Europe/Paris",
+                "jobfleet.worker.schedules[billing.run].enabled", "false"));
+
+        assertThat(p.schedules())
+                .containsEntry(
+                        "nightly",
+                        new WorkerProperties.ScheduleSettings("0 0 3 * * *", "report.build", null, 0, "UTC", true))
+                .containsEntry(
+                        "billing.run",
+                        new WorkerProperties.ScheduleSettings(
+                                "0 */5 * * * *", "billing.run", "{\"dry\": true}", 7, "Europe/Paris", false));
     }
 
     @Test
@@ -61,6 +88,9 @@ class WorkerPropertiesTest {
         assertThatThrownBy(() -> bind(Map.of("jobfleet.worker.backoff.types[x].base", "2h")))
                 .isInstanceOf(BindException.class)
                 .hasStackTraceContaining("jobfleet.worker.backoff.types[x]: max PT1H is below base PT2H");
+        assertThatThrownBy(() -> bind(Map.of("jobfleet.worker.aging.step", "0s")))
+                .isInstanceOf(BindException.class)
+                .hasStackTraceContaining("jobfleet.worker.aging.step must be positive");
     }
 
     private static WorkerProperties bind(Map<String, String> properties) {

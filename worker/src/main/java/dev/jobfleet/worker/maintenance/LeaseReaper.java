@@ -3,6 +3,7 @@ package dev.jobfleet.worker.maintenance;
 import dev.jobfleet.model.JobState;
 import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.worker.metrics.WorkerMetrics;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
@@ -19,6 +20,9 @@ import org.slf4j.LoggerFactory;
  * Rescued jobs are run by the workers' due-job pollers. One instance at a time (ShedLock).
  */
 public class LeaseReaper {
+    /** The bean name, which {@link #lockAtLeastFor()} is read through. */
+    public static final String BEAN = "leaseReaper";
+
     public static final String LOCK = "jobfleet-lease-reaper";
     private static final Logger log = LoggerFactory.getLogger(LeaseReaper.class);
 
@@ -26,16 +30,18 @@ public class LeaseReaper {
     private final WorkerMetrics metrics;
     private final String workerId;
     private final int batch;
+    private final Duration interval;
 
-    public LeaseReaper(JobRepository jobs, WorkerMetrics metrics, String workerId, int batch) {
+    public LeaseReaper(JobRepository jobs, WorkerMetrics metrics, String workerId, int batch, Duration interval) {
         this.jobs = jobs;
         this.metrics = metrics;
         this.workerId = workerId;
         this.batch = batch;
+        this.interval = interval;
     }
 
     /** Rescues up to a batch of expired runs. Void: ShedLock cannot lock a method returning a primitive. */
-    @SchedulerLock(name = LOCK, lockAtMostFor = "PT2M")
+    @SchedulerLock(name = LOCK, lockAtMostFor = "PT2M", lockAtLeastFor = "#{@" + BEAN + ".lockAtLeastFor()}")
     public void run() {
         LockAssert.assertLocked();
         Map<UUID, JobState> rescued = jobs.rescueExpired(batch, workerId + " (reaper)");
@@ -46,5 +52,10 @@ public class LeaseReaper {
                 rescued.values().stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
         byState.forEach(metrics::rescued);
         log.info("rescued {} runs with expired leases: {} -> {}", rescued.size(), byState, rescued.keySet());
+    }
+
+    /** See {@link MaintenanceConfiguration#lockAtLeastFor(Duration)}. */
+    public String lockAtLeastFor() {
+        return MaintenanceConfiguration.lockAtLeastFor(interval);
     }
 }

@@ -1,13 +1,16 @@
 package dev.jobfleet.worker.maintenance;
 
 import dev.jobfleet.store.JobRepository;
+import dev.jobfleet.store.Schedules;
 import dev.jobfleet.worker.WorkerProperties;
 import dev.jobfleet.worker.metrics.QueueDepthGauges;
 import dev.jobfleet.worker.metrics.WorkerMetrics;
+import java.time.Duration;
 import javax.sql.DataSource;
 import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.provider.jdbctemplate.JdbcTemplateLockProvider;
 import net.javacrumbs.shedlock.spring.annotation.EnableSchedulerLock;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -16,9 +19,10 @@ import org.springframework.scheduling.annotation.SchedulingConfigurer;
 import org.springframework.scheduling.config.ScheduledTaskRegistrar;
 
 /**
- * The maintenance chores and their schedule. Each chore runs on every worker's schedule, but
- * ShedLock (a row in {@code shedlock}, timed by the database clock) lets one instance at a time
- * run it; the others skip that turn.
+ * The maintenance chores and their schedule. Each chore runs on every worker's schedule; the
+ * locked ones ({@link LeaseReaper}, {@link RetryPromoter}, {@link PriorityAger}) let one instance
+ * at a time run them through ShedLock (a row in {@code shedlock}, timed by the database clock) and
+ * the others skip that turn (G7). {@link ScheduleEnqueuer} needs no lock; see there.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableScheduling
@@ -27,20 +31,64 @@ public class MaintenanceConfiguration {
 
     @Bean
     LockProvider lockProvider(DataSource dataSource) {
+        return jdbcLockProvider(dataSource);
+    }
+
+    /** ShedLock on the {@code shedlock} table, with lock times from the database's clock. */
+    public static LockProvider jdbcLockProvider(DataSource dataSource) {
         return new JdbcTemplateLockProvider(JdbcTemplateLockProvider.Configuration.builder()
                 .withJdbcTemplate(new JdbcTemplate(dataSource))
                 .usingDbTime()
                 .build());
     }
 
-    @Bean
+    /**
+     * How long a locked chore keeps its lock after it ends: half its interval.
+     *
+     * <p>Every pod schedules every chore, each pod on its own phase, and a chore takes milliseconds.
+     * Without a minimum hold, the lock is free again almost at once and a fleet of n pods runs
+     * the chore about n times per interval, back to back. Holding it for half the interval caps
+     * the fleet at two runs per interval whatever its size, while a pod's own next turn (one
+     * interval after its last run ended) always finds its own lock released, so a single pod
+     * still runs every interval and the time between two runs of the fleet stays at most one
+     * interval: a rescue still comes at most {@code lease + reaper-interval} after the last
+     * heartbeat.
+     */
+    public static String lockAtLeastFor(Duration interval) {
+        return interval.dividedBy(2).toString();
+    }
+
+    @Bean(LeaseReaper.BEAN)
     LeaseReaper leaseReaper(JobRepository jobs, WorkerMetrics metrics, WorkerProperties properties) {
-        return new LeaseReaper(jobs, metrics, properties.id(), properties.reaperBatch());
+        return new LeaseReaper(jobs, metrics, properties.id(), properties.reaperBatch(), properties.reaperInterval());
+    }
+
+    @Bean(RetryPromoter.BEAN)
+    RetryPromoter retryPromoter(JobRepository jobs, WorkerProperties properties) {
+        return new RetryPromoter(
+                jobs, properties.id(), properties.retryPromoterBatch(), properties.retryPromoterInterval());
+    }
+
+    @Bean(PriorityAger.BEAN)
+    PriorityAger priorityAger(JobRepository jobs, WorkerProperties properties) {
+        WorkerProperties.Aging aging = properties.aging();
+        return new PriorityAger(jobs, aging.step(), aging.batch(), aging.interval());
     }
 
     @Bean
-    RetryPromoter retryPromoter(JobRepository jobs, WorkerProperties properties) {
-        return new RetryPromoter(jobs, properties.id(), properties.retryPromoterBatch());
+    @DependsOnDatabaseInitialization
+    Schedules schedules(DataSource dataSource, JobRepository jobs) {
+        return new Schedules(dataSource, jobs);
+    }
+
+    @Bean
+    DeclaredSchedules declaredSchedules(Schedules schedules, WorkerProperties properties) {
+        return new DeclaredSchedules(schedules, properties.schedules());
+    }
+
+    @Bean
+    ScheduleEnqueuer scheduleEnqueuer(Schedules schedules, DeclaredSchedules declared) {
+        return new ScheduleEnqueuer(schedules);
     }
 
     /**
@@ -49,10 +97,17 @@ public class MaintenanceConfiguration {
      */
     @Bean
     SchedulingConfigurer maintenanceSchedule(
-            LeaseReaper reaper, RetryPromoter promoter, QueueDepthGauges gauges, WorkerProperties properties) {
+            LeaseReaper reaper,
+            RetryPromoter promoter,
+            PriorityAger ager,
+            ScheduleEnqueuer enqueuer,
+            QueueDepthGauges gauges,
+            WorkerProperties properties) {
         return (ScheduledTaskRegistrar registrar) -> {
             registrar.addFixedDelayTask(reaper::run, properties.reaperInterval());
             registrar.addFixedDelayTask(promoter::run, properties.retryPromoterInterval());
+            registrar.addFixedDelayTask(ager::run, properties.aging().interval());
+            registrar.addFixedDelayTask(enqueuer::run, properties.schedulesInterval());
             registrar.addFixedDelayTask(gauges::refresh, properties.queueMetricsInterval());
         };
     }

@@ -77,7 +77,7 @@ public final class JobRunner {
             return CompletableFuture.completedFuture(Map.of());
         }
         List<Run> runs = claimed.claims().stream()
-                .map(claim -> new Run(claim, workerId, lease, claimed.sentAtNanos()))
+                .map(claim -> new Run(claim, workerId, lease, claimed.sentAtNanos(), jobs, this::lostByWrite))
                 .toList();
         if (!inFlight.addAll(runs)) {
             runs.forEach(Run::settleAsReleased);
@@ -203,6 +203,18 @@ public final class JobRunner {
         }
         toWrite.forEach((run, outcome) -> report(run, outcome, written.get(run.jobId())));
         return written;
+    }
+
+    /** A handler's write to its job changed nothing: the run lost the job, unless shutdown released it. */
+    private void lostByWrite(Run run) {
+        if (run.markLeaseLost() && !run.wasReleased()) {
+            metrics.leaseLost();
+            log.warn(
+                    "job {} ({}) attempt {}: lease lost, a write of its handler was refused; another run owns the job",
+                    run.jobId(),
+                    run.type(),
+                    attempt(run));
+        }
     }
 
     private void report(Run run, RunOutcome outcome, JobState state) {

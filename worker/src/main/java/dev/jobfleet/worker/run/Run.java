@@ -1,12 +1,14 @@
 package dev.jobfleet.worker.run;
 
 import dev.jobfleet.store.Claim;
+import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.store.RunOutcome;
 import dev.jobfleet.worker.api.JobContext;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * One claimed job on this worker, from its claim until its outcome is written or it is released.
@@ -30,7 +32,17 @@ final class Run {
     private volatile long confirmedAtNanos;
     private volatile Thread thread;
 
-    Run(Claim claim, String workerId, Duration lease, long claimedAtNanos) {
+    /**
+     * @param jobs for the handler's fenced writes to its job
+     * @param lostByWrite called when such a write finds that this run no longer holds the job
+     */
+    Run(
+            Claim claim,
+            String workerId,
+            Duration lease,
+            long claimedAtNanos,
+            JobRepository jobs,
+            Consumer<Run> lostByWrite) {
         this.claim = claim;
         this.presumedLostAfterNanos = lease.toNanos() - lease.toNanos() / 6;
         this.attempt = Attempt.of(claim);
@@ -44,7 +56,8 @@ final class Run {
                 claim.token(),
                 workerId,
                 claim.job().metadata(),
-                this::leaseLostOrPresumed);
+                this::leaseLostOrPresumed,
+                new FencedRunWrites(jobs, claim.jobId(), claim.token(), () -> lostByWrite.accept(this)));
     }
 
     Claim claim() {
@@ -101,6 +114,11 @@ final class Run {
 
     boolean isSettled() {
         return settlement.isDone();
+    }
+
+    /** Released by this worker (shutdown) before the handler returned. */
+    boolean wasReleased() {
+        return settlement.isDone() && settlement.join() == null;
     }
 
     CompletableFuture<RunOutcome> settlement() {
