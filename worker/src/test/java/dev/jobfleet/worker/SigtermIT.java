@@ -9,14 +9,7 @@ import dev.jobfleet.store.HistoryEntry;
 import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.store.JobRow;
 import dev.jobfleet.store.TestDatabase;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,8 +35,7 @@ class SigtermIT {
     private TestDatabase db;
     private JobRepository jobs;
     private TestBroker kafka;
-    private Process worker;
-    private Path log;
+    private ChildWorker worker;
 
     @BeforeEach
     void setUp() {
@@ -54,8 +46,8 @@ class SigtermIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (worker != null && worker.isAlive()) {
-            worker.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        if (worker != null) {
+            worker.close();
         }
         kafka.close();
         db.close();
@@ -63,13 +55,13 @@ class SigtermIT {
 
     @Test
     void sigtermFinishesWhatEndsInTheGracePeriodReleasesTheRestAndExitsZero() throws Exception {
-        int port = freePort();
-        worker = start(port);
+        worker = ChildWorker.start(
+                WORKER,
+                db,
+                kafka,
+                Map.of("jobfleet.worker.shutdown-grace", "4s", "jobfleet.worker.poll-interval", "200ms"));
+        Process process = worker.process();
         try {
-            await().atMost(Duration.ofMinutes(2))
-                    .pollInterval(Duration.ofMillis(250))
-                    .until(() -> readiness(port) == 200 || !worker.isAlive());
-            assertThat(worker.isAlive()).as("the worker started").isTrue();
             UUID shortJob = JobIds.next();
             UUID longJob = JobIds.next();
             RecordMetadata shortRecord = kafka.send(WorkerFlowIT.event(shortJob, "demo.sleep", "{\"ms\": 2000}", 3));
@@ -78,18 +70,18 @@ class SigtermIT {
                     .until(() -> state(shortJob) == JobState.RUNNING && state(longJob) == JobState.RUNNING);
 
             long signalled = System.nanoTime();
-            worker.destroy(); // SIGTERM
+            process.destroy(); // SIGTERM
             List<Integer> readinessSeen = new ArrayList<>();
             await().atMost(Duration.ofSeconds(10))
                     .pollInterval(Duration.ofMillis(50))
                     .until(() -> {
-                        readinessSeen.add(readiness(port));
+                        readinessSeen.add(worker.readiness());
                         return readinessSeen.getLast() != 200;
                     });
-            boolean exited = worker.waitFor(60, TimeUnit.SECONDS);
+            boolean exited = process.waitFor(60, TimeUnit.SECONDS);
             long stopMillis = (System.nanoTime() - signalled) / 1_000_000;
             assertThat(exited).as("the worker exited").isTrue();
-            int status = worker.exitValue();
+            int status = process.exitValue();
 
             JobRow done = jobs.find(shortJob).orElseThrow();
             JobRow released = jobs.find(longJob).orElseThrow();
@@ -123,36 +115,11 @@ class SigtermIT {
             assertThat(release.actor()).isEqualTo(WORKER);
             assertThat(shortCommitted).isGreaterThan(shortRecord.offset());
             assertThat(longCommitted).isGreaterThan(longRecord.offset());
-            assertThat(Files.readString(log)).contains("SIGTERM: stopping the worker");
+            assertThat(Files.readString(worker.log())).contains("SIGTERM: stopping the worker");
         } catch (AssertionError | RuntimeException e) {
-            System.out.println("worker log " + log + ":\n" + tail(log));
+            System.out.println("worker log " + worker.log() + ":\n" + worker.tail());
             throw e;
         }
-    }
-
-    private Process start(int port) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-Xss512k",
-                "-cp",
-                System.getProperty("java.class.path"),
-                WorkerApplication.class.getName()));
-        command.addAll(WorkerApp.args(
-                WORKER,
-                db,
-                kafka,
-                Map.of(
-                        "server.port", String.valueOf(port),
-                        "spring.datasource.hikari.maximum-pool-size", "4",
-                        "jobfleet.worker.shutdown-grace", "4s",
-                        "jobfleet.worker.poll-interval", "200ms")));
-        log = Path.of("target", "sigterm-worker-" + port + ".log").toAbsolutePath();
-        Files.createDirectories(log.getParent());
-        return new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
     }
 
     private JobState state(UUID id) {
@@ -161,39 +128,5 @@ class SigtermIT {
 
     private static TopicPartition partition(RecordMetadata record) {
         return new TopicPartition(record.topic(), record.partition());
-    }
-
-    /** The readiness status code; -1 when nothing answers (not up yet, or gone). */
-    private static int readiness(int port) {
-        try {
-            return HttpClient.newHttpClient()
-                    .send(
-                            HttpRequest.newBuilder(
-                                            URI.create("http://localhost:" + port + "/actuator/health/readiness"))
-                                    .timeout(Duration.ofSeconds(2))
-                                    .build(),
-                            HttpResponse.BodyHandlers.discarding())
-                    .statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static String tail(Path file) {
-        try {
-            List<String> lines = Files.readAllLines(file);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
     }
 }

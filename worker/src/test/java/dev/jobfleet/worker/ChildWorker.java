@@ -1,0 +1,118 @@
+package dev.jobfleet.worker;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.jobfleet.store.TestDatabase;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The worker as a real child process ({@code java -cp <test classpath>
+ * dev.jobfleet.worker.WorkerApplication}), for tests that signal or kill it. Its output goes to a
+ * log file under {@code target/}.
+ */
+final class ChildWorker implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+    private final int port;
+
+    private ChildWorker(Process process, Path log, int port) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+    }
+
+    /** Starts the worker and waits until its readiness probe answers 200. */
+    static ChildWorker start(String workerId, TestDatabase db, TestBroker kafka, Map<String, String> settings)
+            throws IOException {
+        int port = freePort();
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("server.port", String.valueOf(port));
+        all.put("spring.datasource.hikari.maximum-pool-size", "4");
+        all.putAll(settings);
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-Xss512k",
+                "-cp",
+                System.getProperty("java.class.path"),
+                WorkerApplication.class.getName()));
+        command.addAll(WorkerApp.args(workerId, db, kafka, all));
+        Path log = Path.of("target", workerId + "-" + port + ".log").toAbsolutePath();
+        Files.createDirectories(log.getParent());
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        ChildWorker worker = new ChildWorker(process, log, port);
+        await().atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> worker.readiness() == 200 || !process.isAlive());
+        if (!process.isAlive()) {
+            throw new IllegalStateException("the worker exited at startup:\n" + worker.tail());
+        }
+        return worker;
+    }
+
+    Process process() {
+        return process;
+    }
+
+    Path log() {
+        return log;
+    }
+
+    /** The readiness status code; -1 when nothing answers (not up yet, or gone). */
+    int readiness() {
+        try {
+            return HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(
+                                            URI.create("http://localhost:" + port + "/actuator/health/readiness"))
+                                    .timeout(Duration.ofSeconds(2))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The last 80 lines of the worker's output, for a failing test's report. */
+    String tail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
