@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.stream.Stream;
 import org.springframework.boot.Banner;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -30,13 +31,16 @@ final class FleetApps implements AutoCloseable {
 
     private final List<Running> running = new ArrayList<>();
 
-    /** A started app. */
+    /** A started app; {@code port} is the one its web server listens on. */
     record Running(String name, int port, ConfigurableApplicationContext context) {}
 
     /** Where the apps find PostgreSQL and Kafka, and where they log. */
     record Backends(String jdbcUrl, String username, String password, String bootstrapServers, Path logFile) {}
 
-    /** Start {@code application} as {@code name} on {@code port}; {@code extra} goes over the defaults. */
+    /**
+     * Start {@code application} as {@code name} on {@code port} (0: a free one, see {@link
+     * Running#port()}); {@code extra} goes over the defaults.
+     */
     synchronized Running start(
             String name, Class<?> application, int port, Backends backends, Map<String, String> extra) {
         Map<String, String> properties = new LinkedHashMap<>();
@@ -67,9 +71,16 @@ final class FleetApps implements AutoCloseable {
                 .logStartupInfo(false)
                 .registerShutdownHook(false)
                 .run(args);
-        Running app = new Running(name, port, context);
+        Running app = new Running(name, actualPort(context, port), context);
         running.add(app);
         return app;
+    }
+
+    /** The port the app's web server listens on: {@code requested}, or the one picked for port 0. */
+    private static int actualPort(ConfigurableApplicationContext context, int requested) {
+        return context instanceof WebServerApplicationContext web && web.getWebServer() != null
+                ? web.getWebServer().getPort()
+                : requested;
     }
 
     synchronized List<Running> running() {

@@ -2,6 +2,7 @@ package dev.jobfleet.infra;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -14,6 +15,8 @@ import java.util.Map;
  * @param directory where PostgreSQL, Kafka and the logs keep their files
  * @param kafkaPort the broker's port; 0 picks a free one
  * @param producerPort the producer's HTTP port ({@code SERVER_PORT}, default 8080)
+ * @param workers how many workers to start, on the ports after the producer's
+ * @param workerProperties settings for every worker over its defaults ({@code --worker-property})
  * @param help print the usage and exit
  */
 record FleetOptions(
@@ -24,13 +27,19 @@ record FleetOptions(
         Path directory,
         int kafkaPort,
         int producerPort,
+        int workers,
+        Map<String, String> workerProperties,
         boolean help) {
+
+    FleetOptions {
+        workerProperties = Map.copyOf(workerProperties);
+    }
 
     static final String USAGE = """
             Usage: LocalFleet [options]
               Runs the jobfleet locally: embedded PostgreSQL (unless SPRING_DATASOURCE_URL is set), a Kafka
               broker (unless SPRING_KAFKA_BOOTSTRAP_SERVERS is set), the producer on SERVER_PORT (8080) and
-              workers worker-1 and worker-2 on the next two ports (8081, 8082); submits a demo batch and
+              workers worker-1, worker-2, ... on the next ports (8081, 8082, ...); submits a demo batch and
               keeps running until Ctrl-C.
 
               --jobs N            size of the demo batch (default 1000, or -Djobfleet.demo.jobs)
@@ -39,6 +48,9 @@ record FleetOptions(
               --timeout SECONDS   how long the demo may take (default 180)
               --dir PATH          where data and logs go (default .jobfleet, wiped at each start)
               --kafka-port N      the broker's port (default 9092, or a free one if 9092 is taken; 0 = free)
+              --workers N         how many workers (default 2)
+              --worker-property KEY=VALUE
+                                  a setting for every worker, e.g. jobfleet.worker.concurrency=64 (repeatable)
               --help              this text
             """;
 
@@ -49,6 +61,8 @@ record FleetOptions(
         Duration timeout = Duration.ofSeconds(180);
         Path directory = Path.of(".jobfleet");
         int kafkaPort = 9092;
+        int workers = 2;
+        Map<String, String> workerProperties = new LinkedHashMap<>();
         boolean help = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -59,13 +73,33 @@ record FleetOptions(
                 case "--timeout" -> timeout = Duration.ofSeconds(positive(arg, value(args, ++i, arg)));
                 case "--dir" -> directory = Path.of(value(args, ++i, arg));
                 case "--kafka-port" -> kafkaPort = port(arg, value(args, ++i, arg));
+                case "--workers" -> workers = positive(arg, value(args, ++i, arg));
+                case "--worker-property" -> property(arg, value(args, ++i, arg), workerProperties);
                 case "--help", "-h" -> help = true;
                 default -> throw new IllegalArgumentException("unknown option: " + arg);
             }
         }
         String serverPort = env.get("SERVER_PORT");
         int producerPort = serverPort == null || serverPort.isBlank() ? 8080 : port("SERVER_PORT", serverPort);
-        return new FleetOptions(jobs, demo, exitAfterDemo, timeout, directory, kafkaPort, producerPort, help);
+        return new FleetOptions(
+                jobs,
+                demo,
+                exitAfterDemo,
+                timeout,
+                directory,
+                kafkaPort,
+                producerPort,
+                workers,
+                workerProperties,
+                help);
+    }
+
+    private static void property(String option, String keyValue, Map<String, String> into) {
+        int eq = keyValue.indexOf('=');
+        if (eq < 1) {
+            throw new IllegalArgumentException(option + " needs KEY=VALUE: " + keyValue);
+        }
+        into.put(keyValue.substring(0, eq).strip(), keyValue.substring(eq + 1).strip());
     }
 
     private static String value(String[] args, int i, String option) {

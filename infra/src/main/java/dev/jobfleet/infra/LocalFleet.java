@@ -14,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -31,8 +32,9 @@ import org.slf4j.LoggerFactory;
  *       migrated with {@link Schema#migrate}.
  *   <li>Kafka: {@code SPRING_KAFKA_BOOTSTRAP_SERVERS} if set, otherwise a {@link KafkaBroker} child
  *       process in {@code .jobfleet/kafka}.
- *   <li>In this JVM: the producer on {@code SERVER_PORT} (8080) and workers {@code worker-1} and
- *       {@code worker-2} on the next two ports (8081 and 8082).
+ *   <li>In this JVM: the producer on {@code SERVER_PORT} (8080) and workers {@code worker-1},
+ *       {@code worker-2} (two unless {@code --workers} says otherwise) on the next ports (8081,
+ *       8082, ...).
  *   <li>A demo batch through the producer's HTTP API, with progress from the database, then the
  *       outcome: counts per state, throughput, overlapping executions (must be 0).
  *   <li>Runs until Ctrl-C; then closes the apps, the broker and PostgreSQL, in that order.
@@ -43,8 +45,6 @@ import org.slf4j.LoggerFactory;
  * that the other side does not know.
  */
 public final class LocalFleet implements AutoCloseable {
-    private static final List<String> WORKERS = List.of("worker-1", "worker-2");
-
     private final FleetOptions options;
     private final Map<String, String> env;
     private final PrintStream out;
@@ -56,6 +56,7 @@ public final class LocalFleet implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile LocalPostgres postgres;
     private volatile KafkaBroker broker;
+    private volatile FleetApps.Backends backends;
     private HikariDataSource monitorDataSource;
     private JobRepository repository;
     private String sampleJobId;
@@ -64,6 +65,63 @@ public final class LocalFleet implements AutoCloseable {
         this.options = options;
         this.env = env;
         this.out = out;
+    }
+
+    /**
+     * A fleet configured by {@code args} (the flags of {@link FleetOptions#USAGE}) and {@code env}
+     * ({@code SERVER_PORT}, {@code SPRING_DATASOURCE_URL}, ...), not started: for tools that run
+     * their own load against it, such as the benchmark. {@code --no-demo} is implied.
+     */
+    public static LocalFleet configure(String[] args, Map<String, String> env, PrintStream out) {
+        FleetOptions options = FleetOptions.parse(args, env);
+        return new LocalFleet(
+                new FleetOptions(
+                        options.jobs(),
+                        false,
+                        false,
+                        options.demoTimeout(),
+                        options.directory(),
+                        options.kafkaPort(),
+                        options.producerPort(),
+                        options.workers(),
+                        options.workerProperties(),
+                        false),
+                env,
+                out);
+    }
+
+    /**
+     * Where the started fleet's parts are.
+     *
+     * @param jdbcUrl the database the apps use, with {@code username} and {@code password}
+     * @param bootstrapServers the Kafka the apps use
+     * @param producer the producer's base URI
+     * @param workers the workers' base URIs
+     */
+    public record Endpoints(
+            String jdbcUrl,
+            String username,
+            String password,
+            String bootstrapServers,
+            URI producer,
+            List<URI> workers) {}
+
+    /** Where the parts are; only after {@link #start()}. */
+    public Endpoints endpoints() {
+        if (backends == null) {
+            throw new IllegalStateException("the fleet is not started");
+        }
+        List<URI> workers = apps.running().stream()
+                .filter(app -> app.name().startsWith("worker"))
+                .map(app -> URI.create("http://localhost:" + app.port()))
+                .toList();
+        return new Endpoints(
+                backends.jdbcUrl(),
+                backends.username(),
+                backends.password(),
+                backends.bootstrapServers(),
+                producerUri(),
+                workers);
     }
 
     public static void main(String[] args) throws Exception {
@@ -80,7 +138,7 @@ public final class LocalFleet implements AutoCloseable {
             System.out.print(FleetOptions.USAGE);
             return;
         }
-        initLogging(options.directory());
+        configureLogging(options.directory());
 
         LocalFleet fleet = new LocalFleet(options, System.getenv(), System.out);
         Runtime.getRuntime().addShutdownHook(new Thread(fleet::close, "jobfleet-shutdown"));
@@ -103,11 +161,12 @@ public final class LocalFleet implements AutoCloseable {
     }
 
     /**
-     * Point logback at the fleet's configuration before anything logs (zonky, Flyway and the Kafka
+     * Point logback at the fleet's configuration (INFO to {@code <directory>/logs/fleet.log}, ERROR to
+     * the console) before anything logs (zonky, Flyway and the Kafka
      * admin client log before Spring Boot configures logging), then take the property away again:
      * Spring Boot warns about it and uses {@code logging.config}, which names the same file.
      */
-    private static void initLogging(Path directory) {
+    public static void configureLogging(Path directory) {
         System.setProperty("jobfleet.home", directory.toAbsolutePath().toString());
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", FleetApps.LOGGING_CONFIG);
@@ -117,7 +176,7 @@ public final class LocalFleet implements AutoCloseable {
     }
 
     /** Start PostgreSQL, Kafka and the apps, printing where each one is. */
-    void start() {
+    public void start() {
         out.println(
                 "jobfleet: starting the local fleet in " + options.directory().toAbsolutePath());
         // the two take a few seconds each and need nothing from each other
@@ -135,15 +194,14 @@ public final class LocalFleet implements AutoCloseable {
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
-        FleetApps.Backends backends =
-                new FleetApps.Backends(jdbcUrl, databaseUser(), databasePassword(), bootstrapServers, logFile());
+        backends = new FleetApps.Backends(jdbcUrl, databaseUser(), databasePassword(), bootstrapServers, logFile());
 
         long t0 = System.nanoTime();
         FleetApps.Running producer =
                 apps.start("producer", ProducerApplication.class, options.producerPort(), backends, Map.of());
         out.printf("  producer    http://localhost:%d  (%s)%n", producer.port(), since(t0));
-        for (int i = 0; i < WORKERS.size(); i++) {
-            String id = WORKERS.get(i);
+        for (int i = 0; i < options.workers(); i++) {
+            String id = "worker-" + (i + 1);
             long t = System.nanoTime();
             FleetApps.Running worker = apps.start(
                     id, WorkerApplication.class, options.producerPort() + 1 + i, backends, workerProperties(id));
@@ -154,13 +212,16 @@ public final class LocalFleet implements AutoCloseable {
 
     /**
      * {@code jobfleet.worker.id}, and no OpenAPI endpoints: springdoc is on the shared classpath for
-     * the producer's sake, a worker in its own JVM would not have it.
+     * the producer's sake, a worker in its own JVM would not have it. {@code --worker-property}
+     * settings go over these.
      */
-    private static Map<String, String> workerProperties(String id) {
-        return Map.of(
-                "jobfleet.worker.id", id,
-                "springdoc.api-docs.enabled", "false",
-                "springdoc.swagger-ui.enabled", "false");
+    private Map<String, String> workerProperties(String id) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("jobfleet.worker.id", id);
+        properties.put("springdoc.api-docs.enabled", "false");
+        properties.put("springdoc.swagger-ui.enabled", "false");
+        properties.putAll(options.workerProperties());
+        return properties;
     }
 
     /** Submit the demo batch and watch it; true if every job ended as expected. */

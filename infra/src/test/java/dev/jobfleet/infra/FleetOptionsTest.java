@@ -18,6 +18,30 @@ class FleetOptionsTest {
         assertThat(o.directory()).isEqualTo(Path.of(".jobfleet"));
         assertThat(o.kafkaPort()).isEqualTo(9092);
         assertThat(o.producerPort()).isEqualTo(8080);
+        assertThat(o.workers()).isEqualTo(2);
+        assertThat(o.workerProperties()).isEmpty();
+    }
+
+    @Test
+    void workersAndTheirProperties() {
+        FleetOptions o = FleetOptions.parse(
+                new String[] {
+                    "--workers",
+                    "4",
+                    "--worker-property",
+                    "jobfleet.worker.concurrency=64",
+                    "--worker-property",
+                    "jobfleet.worker.lease = 10s"
+                },
+                Map.of());
+        assertThat(o.workers()).isEqualTo(4);
+        assertThat(o.workerProperties())
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("jobfleet.worker.concurrency", "64", "jobfleet.worker.lease", "10s"));
+        assertThatThrownBy(() -> FleetOptions.parse(new String[] {"--worker-property", "=5"}, Map.of()))
+                .hasMessage("--worker-property needs KEY=VALUE: =5");
+        assertThatThrownBy(() -> FleetOptions.parse(new String[] {"--workers", "0"}, Map.of()))
+                .hasMessageContaining("at least 1");
     }
 
     @Test
