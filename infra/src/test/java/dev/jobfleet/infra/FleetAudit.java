@@ -70,42 +70,6 @@ final class FleetAudit {
     }
 
     /**
-     * Pairs of executions of one job that overlap in time, counting only executions whose end was
-     * recorded: the same test as {@code JobRepository.overlappingExecutions()} without its reading
-     * of a missing end as "still running".
-     */
-    long overlapsBetweenRecordedExecutions(Collection<UUID> ids) {
-        return jdbc.sql("""
-                        SELECT count(*) FROM demo_execution a
-                        JOIN demo_execution b ON a.job_id = b.job_id AND a.id < b.id
-                        WHERE a.job_id IN (SELECT unnest(CAST(? AS uuid[])))
-                          AND a.finished_at IS NOT NULL AND b.finished_at IS NOT NULL
-                          AND a.started_at < b.finished_at AND b.started_at < a.finished_at""").param(array(ids)).query(Long.class).single();
-    }
-
-    /**
-     * Executions without a recorded end that are NOT accounted for by an outage: one is accounted
-     * for when it started before {@code outageEnd} (so its end write is one the outage could
-     * refuse) and its claim was over, fenced by the database (its token left RUNNING: a rescue by the
-     * reaper, or an outcome written), before the job's next execution started. One line per
-     * execution that is not; empty when every missing end is explained.
-     */
-    List<String> unexplainedMissingEnds(Collection<UUID> ids, java.time.OffsetDateTime outageEnd) {
-        return jdbc.sql("""
-                        SELECT 'job ' || e.job_id || ' execution by ' || e.worker_id || ' token ' || e.claim_token
-                               || ' started ' || e.started_at || ' has no end and no fencing before a later run'
-                        FROM demo_execution e
-                        WHERE e.job_id IN (SELECT unnest(CAST(? AS uuid[]))) AND e.finished_at IS NULL
-                          AND NOT (e.started_at < ? AND EXISTS (
-                                SELECT 1 FROM job_history h
-                                WHERE h.job_id = e.job_id AND h.claim_token = e.claim_token
-                                  AND h.from_state = 'RUNNING' AND h.to_state <> 'RUNNING'
-                                  AND NOT EXISTS (SELECT 1 FROM demo_execution n
-                                                  WHERE n.job_id = e.job_id AND n.id > e.id AND n.started_at < h.at)))
-                        ORDER BY e.id""").params(array(ids), outageEnd).query(String.class).list();
-    }
-
-    /**
      * For each job with two executions that overlap in time (what {@code overlappingExecutions()}
      * counts), its executions and its history, one line each, for the failure message.
      */

@@ -45,9 +45,16 @@ public class ProducerConfiguration {
         return topic(Topics.JOBS, properties.topic());
     }
 
+    /**
+     * One partition, as the worker declares it: dead letters are few, and one partition keeps them
+     * in the order they were refused.
+     */
     @Bean
     NewTopic deadLetterTopic(ProducerProperties properties) {
-        return topic(Topics.DEAD_LETTER, properties.topic());
+        return TopicBuilder.name(Topics.DEAD_LETTER)
+                .partitions(1)
+                .replicas(properties.topic().replicas())
+                .build();
     }
 
     /** Rows waiting to be published; grows while Kafka is unreachable. */

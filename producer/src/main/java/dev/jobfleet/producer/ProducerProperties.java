@@ -71,7 +71,7 @@ public record ProducerProperties(
     }
 
     /**
-     * @param partitions partitions of the jobs topic (and the dead-letter topic) when the producer creates them
+     * @param partitions partitions of the jobs topic when the producer creates it (the dead-letter topic gets one)
      * @param replicas replication factor when the producer creates them; existing topics are left as they are
      */
     public record Topic(

@@ -84,7 +84,7 @@ class ProducerAppIT {
 
         Map<String, TopicDescription> topics = admin.describeTopics(Topics.JOBS, Topics.DEAD_LETTER);
         assertThat(topics.get(Topics.JOBS).partitions()).hasSize(6);
-        assertThat(topics.get(Topics.DEAD_LETTER).partitions()).hasSize(6);
+        assertThat(topics.get(Topics.DEAD_LETTER).partitions()).hasSize(1);
 
         HttpApi api = new HttpApi(port);
         assertThat(api.get("/actuator/health/liveness").json().get("status").stringValue())

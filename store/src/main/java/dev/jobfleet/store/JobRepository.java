@@ -26,7 +26,9 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.TransactionException;
+import org.springframework.transaction.TransactionStatus;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -41,11 +43,11 @@ public class JobRepository {
     private static final JsonMapper JSON = JobCodec.mapper();
 
     private final JdbcClient jdbc;
-    private final TransactionTemplate transactions;
+    private final DataSourceTransactionManager transactionManager;
 
     public JobRepository(DataSource dataSource) {
         this.jdbc = JdbcClient.create(dataSource);
-        this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        this.transactionManager = new DataSourceTransactionManager(dataSource);
     }
 
     // ---- submission ------------------------------------------------------------------------
@@ -434,7 +436,11 @@ public class JobRepository {
      * @return how many rows were published
      */
     public int relayOutbox(int limit, Consumer<List<OutboxRecord>> publish) {
-        Integer published = transactions.execute(status -> {
+        // by hand rather than TransactionTemplate: when the database is gone the rollback fails too,
+        // and the template logs that at ERROR; here it travels as a suppressed exception of the cause
+        TransactionStatus tx = transactionManager.getTransaction(TransactionDefinition.withDefaults());
+        int published;
+        try {
             List<OutboxRecord> batch = jdbc.sql(JobSql.TAKE_OUTBOX)
                     .param(limit)
                     .query((rs, n) -> new OutboxRecord(
@@ -446,9 +452,17 @@ public class JobRepository {
             if (!batch.isEmpty()) {
                 publish.accept(batch);
             }
-            return batch.size();
-        });
-        return published == null ? 0 : published;
+            published = batch.size();
+        } catch (RuntimeException | Error e) {
+            try {
+                transactionManager.rollback(tx);
+            } catch (TransactionException rollbackFailure) {
+                e.addSuppressed(rollbackFailure);
+            }
+            throw e;
+        }
+        transactionManager.commit(tx);
+        return published;
     }
 
     public long outboxSize() {

@@ -479,11 +479,22 @@ final class JobSql {
 
     static final String END_EXECUTION = "UPDATE demo_execution SET finished_at = clock_timestamp() WHERE id = ?";
 
-    /** Pairs of executions of one job whose time spans overlap: G1 says zero. */
+    /**
+     * Pairs of executions of one job whose time spans overlap: G1 says zero. An execution without
+     * a recorded end (its worker was killed, or lost the database before it could write it) ended
+     * at the latest when its claim left RUNNING: from then on its token can write nothing.
+     */
     static final String OVERLAPPING_EXECUTIONS = """
-            SELECT count(*) FROM demo_execution a
-            JOIN demo_execution b ON a.job_id = b.job_id AND a.id < b.id
-            WHERE a.started_at < coalesce(b.finished_at, 'infinity')
-              AND b.started_at < coalesce(a.finished_at, 'infinity')
+            WITH execution AS (
+                SELECT e.id, e.job_id, e.started_at,
+                       coalesce(e.finished_at,
+                                (SELECT min(h.at) FROM job_history h
+                                 WHERE h.job_id = e.job_id AND h.claim_token = e.claim_token AND h.from_state = 'RUNNING'),
+                                'infinity') AS ended_at
+                FROM demo_execution e
+            )
+            SELECT count(*) FROM execution a
+            JOIN execution b ON a.job_id = b.job_id AND a.id < b.id
+            WHERE a.started_at < b.ended_at AND b.started_at < a.ended_at
             """;
 }

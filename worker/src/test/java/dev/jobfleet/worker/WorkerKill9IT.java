@@ -114,6 +114,9 @@ class WorkerKill9IT {
         assertThat(rescued).isEqualTo(JOBS);
         assertThat(finishedByB).isEqualTo(JOBS);
         assertThat(startedBeforeTheKill).as("never in two places at once").isZero();
+        assertThat(jobs.overlappingExecutions())
+                .as("the killed runs ended, at the latest, when the reaper fenced their tokens")
+                .isZero();
         for (UUID id : ids) {
             JobRow job = jobs.find(id).orElseThrow();
             assertThat(job.attempts()).isEqualTo(2);

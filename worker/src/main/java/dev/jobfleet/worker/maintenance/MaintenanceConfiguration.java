@@ -104,11 +104,16 @@ public class MaintenanceConfiguration {
             QueueDepthGauges gauges,
             WorkerProperties properties) {
         return (ScheduledTaskRegistrar registrar) -> {
-            registrar.addFixedDelayTask(reaper::run, properties.reaperInterval());
-            registrar.addFixedDelayTask(promoter::run, properties.retryPromoterInterval());
-            registrar.addFixedDelayTask(ager::run, properties.aging().interval());
-            registrar.addFixedDelayTask(enqueuer::run, properties.schedulesInterval());
-            registrar.addFixedDelayTask(gauges::refresh, properties.queueMetricsInterval());
+            registrar.addFixedDelayTask(new DatabaseChore("lease reaper", reaper::run), properties.reaperInterval());
+            registrar.addFixedDelayTask(
+                    new DatabaseChore("retry promoter", promoter::run), properties.retryPromoterInterval());
+            registrar.addFixedDelayTask(
+                    new DatabaseChore("priority aging", ager::run),
+                    properties.aging().interval());
+            registrar.addFixedDelayTask(
+                    new DatabaseChore("schedule enqueuer", enqueuer::run), properties.schedulesInterval());
+            registrar.addFixedDelayTask(
+                    new DatabaseChore("queue depth gauges", gauges::refresh), properties.queueMetricsInterval());
         };
     }
 }
