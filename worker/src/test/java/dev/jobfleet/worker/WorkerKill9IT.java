@@ -66,10 +66,12 @@ class WorkerKill9IT {
                 "jobfleet.worker.poll-interval", "200ms");
         victim = ChildWorker.start(DEAD_WORKER, db, kafka, shortLease);
         List<UUID> ids = new ArrayList<>();
+        // submitted to the database (as the API does), so the due-job poller claims all 12 at once;
+        // through Kafka the listener would take them batch by batch, each batch waiting for its handlers
         for (int i = 0; i < JOBS; i++) {
             UUID id = JobIds.next();
             ids.add(id);
-            kafka.send(WorkerFlowIT.event(id, "demo.sleep", "{\"ms\": 8000}", 5));
+            jobs.submit(WorkerFlowIT.event(id, "demo.sleep", "{\"ms\": 8000}", 5), "test");
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> ids.stream().allMatch(id -> heldBy(id, DEAD_WORKER)));
 
