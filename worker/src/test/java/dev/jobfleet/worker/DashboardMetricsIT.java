@@ -8,6 +8,8 @@ import dev.jobfleet.model.JobEvent;
 import dev.jobfleet.model.JobIds;
 import dev.jobfleet.model.JobState;
 import dev.jobfleet.model.Topics;
+import dev.jobfleet.store.DashboardQueries;
+import dev.jobfleet.store.DashboardQueries.Sample;
 import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.store.TestDatabase;
 import java.io.IOException;
@@ -16,25 +18,18 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Keeps the Grafana dashboard ({@code infra/grafana/jobfleet.json}) honest: a real worker runs
@@ -47,7 +42,6 @@ import tools.jackson.databind.JsonNode;
  * created: this test takes about a minute on purpose.
  */
 class DashboardMetricsIT {
-    private static final Path DASHBOARD = Path.of("..", "infra", "grafana", "jobfleet.json");
     private static final String UNHANDLED = "dashboard.unhandled";
 
     private static TestDatabase db;
@@ -89,11 +83,11 @@ class DashboardMetricsIT {
 
     @Test
     void everyMetricTheDashboardQueriesHasASampleOnAWorkersPrometheusEndpoint() throws IOException {
-        List<String> queries = PromQl.queries(JobCodec.mapper().readTree(Files.readString(DASHBOARD))).stream()
+        List<String> queries = DashboardQueries.queries().stream()
                 .filter(query -> !query.contains("jobfleet_outbox_"))
                 .toList();
         Set<String> wanted = new TreeSet<>();
-        queries.forEach(query -> wanted.addAll(PromQl.metricNames(query)));
+        queries.forEach(query -> wanted.addAll(DashboardQueries.metricNames(query)));
         assertThat(wanted)
                 .as("the dashboard's queries")
                 .contains(
@@ -141,20 +135,20 @@ class DashboardMetricsIT {
                             .as("metric names the dashboard queries without a sample on the worker")
                             .isEmpty();
                     for (String query : queries) {
-                        assertThat(PromQl.selectors(query))
+                        assertThat(DashboardQueries.selectors(query))
                                 .as("selectors of %s", query)
                                 .allSatisfy(selector -> assertThat(samples)
                                         .as("a sample for %s", selector)
                                         .anyMatch(selector::selects));
                         Set<String> labels = new TreeSet<>();
-                        PromQl.selectors(query)
+                        DashboardQueries.selectors(query)
                                 .forEach(selector -> samples.stream()
                                         .filter(sample -> sample.name().equals(selector.metric()))
                                         .forEach(sample ->
                                                 labels.addAll(sample.labels().keySet())));
                         assertThat(labels)
                                 .as("labels of the series %s aggregates by", query)
-                                .containsAll(PromQl.groupingLabels(query));
+                                .containsAll(DashboardQueries.groupingLabels(query));
                     }
                 });
         System.out.printf(
@@ -193,153 +187,5 @@ class DashboardMetricsIT {
 
     private static int port() {
         return ((WebServerApplicationContext) worker).getWebServer().getPort();
-    }
-
-    /** One line of a Prometheus scrape: a series and its labels (the value is not needed). */
-    record Sample(String name, Map<String, String> labels) {
-        private static final Pattern LINE = Pattern.compile("([A-Za-z_:][A-Za-z0-9_:]*)(?:\\{(.*)})? \\S+");
-        private static final Pattern LABEL = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
-
-        static List<Sample> parse(String scrape) {
-            List<Sample> samples = new ArrayList<>();
-            for (String line : scrape.lines().toList()) {
-                Matcher sample = LINE.matcher(line);
-                if (line.startsWith("#") || !sample.matches()) {
-                    continue;
-                }
-                Map<String, String> labels = new LinkedHashMap<>();
-                Matcher label = LABEL.matcher(sample.group(2) == null ? "" : sample.group(2));
-                while (label.find()) {
-                    labels.put(label.group(1), label.group(2));
-                }
-                samples.add(new Sample(sample.group(1), labels));
-            }
-            return samples;
-        }
-    }
-
-    /**
-     * The dashboard's queries read as PromQL, enough to know what series they select: every panel
-     * target's {@code expr} and the selector of every {@code label_values(...)} variable. (The
-     * producer's tests read the metric names the same way.)
-     */
-    static final class PromQl {
-        private static final Pattern RANGES = Pattern.compile("\\[[^]]*]");
-        private static final Pattern LABEL_LISTS =
-                Pattern.compile("\\b(?:by|without|on|ignoring|group_left|group_right)\\s*\\(([^)]*)\\)");
-        private static final Pattern GROUPING = Pattern.compile("\\b(?:by|without)\\s*\\(([^)]*)\\)");
-        /** A metric name, with its label matchers if any, that is not called like a function. */
-        private static final Pattern SELECTOR =
-                Pattern.compile("(?<![\\w$.])([A-Za-z_:][A-Za-z0-9_:]*+)\\s*(\\{[^}]*})?(?!\\s*\\()");
-
-        private static final Pattern MATCHER =
-                Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)\\s*(=~|!=|!~|=)\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
-        private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\(\\s*([^,]+),[^)]*\\)");
-        private static final Set<String> KEYWORDS = Set.of(
-                "by",
-                "without",
-                "on",
-                "ignoring",
-                "group_left",
-                "group_right",
-                "bool",
-                "offset",
-                "and",
-                "or",
-                "unless",
-                "inf",
-                "nan",
-                "Inf",
-                "NaN");
-
-        private PromQl() {}
-
-        static List<String> queries(JsonNode dashboard) {
-            List<String> queries = new ArrayList<>();
-            collect(dashboard.path("panels"), queries);
-            for (JsonNode variable : dashboard.path("templating").path("list")) {
-                JsonNode query = variable.path("query");
-                String text = query.isObject() ? query.path("query").asString("") : query.asString("");
-                Matcher labelValues = LABEL_VALUES.matcher(text);
-                if (labelValues.find()) {
-                    queries.add(labelValues.group(1).trim());
-                }
-            }
-            return queries;
-        }
-
-        private static void collect(JsonNode panels, List<String> queries) {
-            for (JsonNode panel : panels) {
-                for (JsonNode target : panel.path("targets")) {
-                    String expr = target.path("expr").asString("");
-                    if (!expr.isBlank()) {
-                        queries.add(expr);
-                    }
-                }
-                collect(panel.path("panels"), queries);
-            }
-        }
-
-        static Set<String> metricNames(String expr) {
-            Set<String> names = new TreeSet<>();
-            selectors(expr).forEach(selector -> names.add(selector.metric()));
-            return names;
-        }
-
-        static List<Selector> selectors(String expr) {
-            String bare = RANGES.matcher(expr).replaceAll("[]");
-            bare = LABEL_LISTS.matcher(bare).replaceAll(" ");
-            List<Selector> selectors = new ArrayList<>();
-            Matcher selector = SELECTOR.matcher(bare);
-            while (selector.find()) {
-                if (KEYWORDS.contains(selector.group(1))) {
-                    continue;
-                }
-                List<LabelMatcher> matchers = new ArrayList<>();
-                Matcher matcher = MATCHER.matcher(selector.group(2) == null ? "" : selector.group(2));
-                while (matcher.find()) {
-                    matchers.add(new LabelMatcher(matcher.group(1), matcher.group(2), matcher.group(3)));
-                }
-                selectors.add(new Selector(selector.group(1), matchers));
-            }
-            return selectors;
-        }
-
-        /** The labels of every {@code by (...)} and {@code without (...)} of the expression. */
-        static Set<String> groupingLabels(String expr) {
-            Set<String> labels = new TreeSet<>();
-            Matcher grouping = GROUPING.matcher(expr);
-            while (grouping.find()) {
-                for (String label : grouping.group(1).split(",")) {
-                    if (!label.isBlank()) {
-                        labels.add(label.trim());
-                    }
-                }
-            }
-            return labels;
-        }
-    }
-
-    /** {@code name{label op "value", ...}}; a value naming a dashboard variable ({@code $type}) matches anything. */
-    record Selector(String metric, List<LabelMatcher> matchers) {
-        boolean selects(Sample sample) {
-            return sample.name().equals(metric) && matchers.stream().allMatch(m -> m.matches(sample));
-        }
-    }
-
-    record LabelMatcher(String label, String op, String value) {
-        boolean matches(Sample sample) {
-            if (value.contains("$")) {
-                return true;
-            }
-            String actual = sample.labels().getOrDefault(label, "");
-            return switch (op) {
-                case "=" -> actual.equals(value);
-                case "!=" -> !actual.equals(value);
-                case "=~" -> actual.matches(value);
-                case "!~" -> !actual.matches(value);
-                default -> throw new IllegalArgumentException(op);
-            };
-        }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jobfleet.model.JobState;
 import dev.jobfleet.producer.api.ProblemException;
+import dev.jobfleet.store.DashboardQueries;
 import dev.jobfleet.store.QueueDepth;
 import java.time.Instant;
 import java.util.List;

@@ -10,6 +10,7 @@ import dev.jobfleet.producer.testing.HttpApi;
 import dev.jobfleet.producer.testing.TableCounts;
 import dev.jobfleet.store.AttemptError;
 import dev.jobfleet.store.Claim;
+import dev.jobfleet.store.DashboardQueries;
 import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.store.RunOutcome;
 import java.nio.charset.StandardCharsets;
