@@ -72,29 +72,49 @@ final class CurlHints {
         }
     }
 
-    static void print(PrintStream out, URI producer, Iterable<URI> workers, Paths paths, String sampleId) {
+    /** The header every API hint sends: the run's token, from the shell variable the hints set. */
+    static final String AUTH = "-H \"Authorization: Bearer $TOKEN\"";
+
+    /**
+     * @param producerManagement the producer's actuator (health, metrics)
+     * @param workers the workers' actuators
+     * @param token the operator token the hints put in {@code $TOKEN}
+     */
+    static void print(
+            PrintStream out,
+            URI producer,
+            URI producerManagement,
+            Iterable<URI> workers,
+            String token,
+            Paths paths,
+            String sampleId) {
         String base = producer.toString().replaceAll("/$", "");
         out.println();
         out.println("Try it"
                 + (paths.guessedBecause() == null ? ":" : " (paths guessed: " + paths.guessedBecause() + "):"));
+        out.println("  export TOKEN=" + token + "    # this run's operator token (the dashboard's login takes it too)");
         String runAt = Instant.now()
                 .plus(Duration.ofHours(1))
                 .truncatedTo(ChronoUnit.SECONDS)
                 .toString();
         out.println("  # submit a job that waits an hour (runAt), and keep its id");
-        out.println("  ID=$(curl -s -X POST " + base + "/jobs -H 'Content-Type: application/json' \\");
+        out.println("  ID=$(curl -s -X POST " + base + "/jobs " + AUTH + " -H 'Content-Type: application/json' \\");
         out.println("        -d '{\"type\":\"demo.noop\",\"payload\":{},\"runAt\":\"" + runAt + "\"}' \\");
         out.println("        | grep -o '\"id\":\"[^\"]*\"' | head -1 | cut -d'\"' -f4); echo $ID");
         if (sampleId != null) {
             out.println("  # (a finished job of the demo, to read: ID=" + sampleId + ")");
         }
-        command(out, "curl -s " + base + paths.get(), "read it");
-        command(out, "curl -s '" + base + paths.list() + "?state=SUCCEEDED&limit=5'", "list");
+        command(out, "curl -s " + AUTH + " " + base + paths.get(), "read it");
+        command(out, "curl -s " + AUTH + " '" + base + paths.list() + "?state=SUCCEEDED&limit=5'", "list (next: more)");
         command(
                 out,
-                "curl -s -X " + paths.cancelMethod() + " " + base + paths.cancel(),
+                "curl -s " + AUTH + " -X " + paths.cancelMethod() + " " + base + paths.cancel(),
                 "cancel it (it is still waiting)");
-        command(out, "curl -s " + base + "/v3/api-docs", "the OpenAPI document");
+        command(out, "curl -s " + AUTH + " '" + base + "/fleet/status?format=text'", "lag, queue depth, DEAD jobs");
+        command(out, "curl -s " + base + "/v3/api-docs", "the OpenAPI document (no token needed)");
+        out.println("  # the dashboard: open " + base + "/fleet and paste the token");
+        String management = producerManagement.toString().replaceAll("/$", "");
+        command(out, "curl -s " + management + "/actuator/health", "health, on the management port");
         Iterator<URI> it = workers.iterator();
         if (it.hasNext()) {
             String worker = it.next().toString().replaceAll("/$", "");

@@ -17,20 +17,25 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The demo batch: mostly {@code demo.noop}, one in twenty {@code demo.sleep} (50 ms) and one in twenty
  * {@code demo.fail} (fails once, then succeeds on its retry), submitted through the producer's HTTP
- * API as a client would. Every job is expected to end {@code SUCCEEDED}.
+ * API as a client with many jobs would: {@code POST /jobs:batch}, {@value #CHUNK} jobs per request,
+ * a few requests in flight. Every job is expected to end {@code SUCCEEDED}.
  */
 final class DemoBatch {
     static final Set<String> TYPES = Set.of("demo.noop", "demo.sleep", "demo.fail");
-    private static final int CONCURRENCY = 8;
-    private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
+    /** Jobs per {@code POST /jobs:batch} request; the producer takes up to 1,000 by default. */
+    static final int CHUNK = 500;
+    /** Batch requests in flight. */
+    static final int IN_FLIGHT = 4;
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** One job to submit. */
     record Job(String type, String payloadJson) {
@@ -42,12 +47,20 @@ final class DemoBatch {
     /**
      * What the producer said.
      *
-     * @param accepted answered 2xx
-     * @param rejected answered otherwise, or not at all
-     * @param firstRejection the first non-2xx answer or error, for the report; null if none
+     * @param accepted jobs whose result was 201 or 200
+     * @param rejected jobs refused, alone (their result's status) or with their whole request (its
+     *     status, or no answer)
+     * @param firstRejection the first refusal or error, for the report; null if none
      * @param sampleId the id of one accepted job, for the curl examples; null if none was found
+     * @param requests how many {@code POST /jobs:batch} requests were sent
+     * @param nanos from the first request sent to the last answer
      */
-    record Submitted(int accepted, int rejected, String firstRejection, String sampleId) {}
+    record Submitted(int accepted, int rejected, String firstRejection, String sampleId, int requests, long nanos) {
+        /** Accepted jobs per second of submission. */
+        double acceptedPerSecond() {
+            return accepted / Math.max(nanos / 1e9, 1e-3);
+        }
+    }
 
     private DemoBatch() {}
 
@@ -74,49 +87,39 @@ final class DemoBatch {
     }
 
     /**
-     * POST every job to {@code jobsUri}, {@value #CONCURRENCY} at a time; {@code submitted} counts the
-     * answers as they come.
+     * POST the jobs to {@code batchUri} ({@code POST /jobs:batch}) as the caller with {@code token},
+     * {@code chunk} jobs per request and {@value #IN_FLIGHT} requests in flight; {@code submitted}
+     * counts the jobs answered as each request is. An item is accepted when its result's status is
+     * 201 or 200; a request answered otherwise (or not at all) counts every one of its jobs rejected,
+     * its answer the first rejection if none came before.
      */
-    static Submitted submit(HttpClient http, URI jobsUri, List<Job> jobs, AtomicInteger submitted)
+    static Submitted submit(
+            HttpClient http, URI batchUri, String token, List<Job> jobs, int chunk, AtomicInteger submitted)
             throws InterruptedException {
+        if (chunk < 1) {
+            throw new IllegalArgumentException("chunk must be positive: " + chunk);
+        }
         AtomicInteger accepted = new AtomicInteger();
+        AtomicInteger requests = new AtomicInteger();
         AtomicReference<String> firstRejection = new AtomicReference<>();
         AtomicReference<String> sampleId = new AtomicReference<>();
-        Function<Job, Void> send = job -> {
-            HttpRequest request = HttpRequest.newBuilder(jobsUri)
-                    .timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/json")
-                    .header("Accept", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(job.json()))
-                    .build();
-            try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() / 100 == 2) {
-                    accepted.incrementAndGet();
-                    Matcher id = ID.matcher(response.body());
-                    if (id.find()) {
-                        sampleId.compareAndSet(null, id.group(1));
-                    }
-                } else {
-                    firstRejection.compareAndSet(
-                            null, "HTTP " + response.statusCode() + " " + abbreviate(response.body()));
-                }
-            } catch (IOException e) {
-                firstRejection.compareAndSet(null, e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                submitted.incrementAndGet();
-            }
-            return null;
-        };
+        List<List<Job>> chunks = chunks(jobs, chunk);
         ExecutorService pool = Executors.newFixedThreadPool(
-                CONCURRENCY,
+                Math.max(1, Math.min(IN_FLIGHT, chunks.size())),
                 Thread.ofPlatform().name("demo-submit-", 0).daemon().factory());
+        long start = System.nanoTime();
         try {
-            List<Future<Void>> sent = new ArrayList<>(jobs.size());
-            for (Job job : jobs) {
-                sent.add(pool.submit(() -> send.apply(job)));
+            List<Future<Void>> sent = new ArrayList<>(chunks.size());
+            for (List<Job> part : chunks) {
+                sent.add(pool.submit(() -> {
+                    try {
+                        requests.incrementAndGet();
+                        send(http, batchUri, token, part, accepted, firstRejection, sampleId);
+                    } finally {
+                        submitted.addAndGet(part.size());
+                    }
+                    return null;
+                }));
             }
             for (Future<Void> f : sent) {
                 f.get();
@@ -126,8 +129,82 @@ final class DemoBatch {
         } finally {
             pool.shutdownNow();
         }
+        long nanos = System.nanoTime() - start;
         int ok = accepted.get();
-        return new Submitted(ok, jobs.size() - ok, firstRejection.get(), sampleId.get());
+        return new Submitted(ok, jobs.size() - ok, firstRejection.get(), sampleId.get(), requests.get(), nanos);
+    }
+
+    /** {@code jobs} in consecutive parts of {@code chunk} (the last one smaller). */
+    static List<List<Job>> chunks(List<Job> jobs, int chunk) {
+        List<List<Job>> parts = new ArrayList<>((jobs.size() + chunk - 1) / chunk);
+        for (int from = 0; from < jobs.size(); from += chunk) {
+            parts.add(jobs.subList(from, Math.min(jobs.size(), from + chunk)));
+        }
+        return parts;
+    }
+
+    /** The body of {@code POST /jobs:batch} for {@code jobs}. */
+    static String batchJson(List<Job> jobs) {
+        return jobs.stream().map(Job::json).collect(Collectors.joining(",", "{\"jobs\":[", "]}"));
+    }
+
+    private static void send(
+            HttpClient http,
+            URI batchUri,
+            String token,
+            List<Job> part,
+            AtomicInteger accepted,
+            AtomicReference<String> firstRejection,
+            AtomicReference<String> sampleId)
+            throws InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(batchUri)
+                .timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString(batchJson(part)))
+                .build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            firstRejection.compareAndSet(null, e.toString());
+            return;
+        }
+        if (response.statusCode() != 200) {
+            // the envelope was refused: nothing of this request was stored
+            firstRejection.compareAndSet(null, "HTTP " + response.statusCode() + " " + abbreviate(response.body()));
+            return;
+        }
+        JsonNode results;
+        try {
+            results = JSON.readTree(response.body()).path("results");
+        } catch (JacksonException e) {
+            firstRejection.compareAndSet(null, "HTTP 200 that is not JSON: " + abbreviate(response.body()));
+            return;
+        }
+        if (!results.isArray() || results.size() != part.size()) {
+            // an answer that does not say what became of each job: count none as accepted
+            firstRejection.compareAndSet(
+                    null,
+                    "HTTP 200 without one result per job (" + part.size() + " sent): " + abbreviate(response.body()));
+            return;
+        }
+        for (JsonNode result : results) {
+            int status = result.path("status").asInt();
+            if (status == 201 || status == 200) {
+                accepted.incrementAndGet();
+                String id = result.path("job").path("id").asString(null);
+                if (id != null) {
+                    sampleId.compareAndSet(null, id);
+                }
+            } else {
+                firstRejection.compareAndSet(
+                        null,
+                        "item " + result.path("index").asInt() + ": " + status + " "
+                                + abbreviate(result.path("problem").toString()));
+            }
+        }
     }
 
     private static String abbreviate(String body) {

@@ -11,19 +11,21 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Watches the demo batch in the database, not in the apps: once a second it counts the demo jobs per
- * state ({@link JobRepository#queueDepth()}, less what was there before the demo) and prints one
- * line, until every submitted job is terminal or the deadline passes.
+ * Watches the demo batch in the database, not in the apps: ten times a second it counts the demo jobs per
+ * state ({@link JobRepository#queueDepth()}, less what was there before the demo) and prints a
+ * line once a second, until every submitted job is terminal or the deadline passes.
  */
 final class DemoMonitor {
-    private static final Duration TICK = Duration.ofMillis(250);
-    private static final int TICKS_PER_LINE = 4;
+    private static final Duration TICK = Duration.ofMillis(100);
+    private static final int TICKS_PER_LINE = 10;
+    private static final Duration LINE = TICK.multipliedBy(TICKS_PER_LINE);
 
     private final JobRepository repository;
     private final PrintStream out;
@@ -49,8 +51,9 @@ final class DemoMonitor {
      * @param last the counts when it ended
      * @param finished every accepted job reached a terminal state before the deadline
      * @param overlappingExecutions runs of one job that overlapped in time (must be 0)
+     * @param peakPerSecond the most jobs that became terminal in one of the printed seconds
      */
-    record Outcome(Snapshot last, boolean finished, long overlappingExecutions) {}
+    record Outcome(Snapshot last, boolean finished, long overlappingExecutions, long peakPerSecond) {}
 
     DemoMonitor(JobRepository repository, PrintStream out) {
         this.repository = repository;
@@ -59,17 +62,18 @@ final class DemoMonitor {
     }
 
     /**
-     * Count four times a second, so the end is seen within 250 ms, and print a line once a second
+     * Count ten times a second, so the end (and the end-to-end rate) is seen within 100 ms, and print a line once a second
      * and at the end, until {@code expected} jobs (negative while still unknown: submission runs)
-     * are terminal or {@code timeout} passes.
+     * are terminal or {@code timeout} passes. Times are from {@code start} ({@link System#nanoTime()}
+     * when the first job was submitted).
      */
-    Outcome watch(int planned, IntSupplier submitted, IntSupplier expected, Duration timeout)
+    Outcome watch(long start, int planned, IntSupplier submitted, IntSupplier expected, Duration timeout)
             throws InterruptedException {
-        long start = System.nanoTime();
         CountDownLatch done = new CountDownLatch(1);
         AtomicReference<Snapshot> last = new AtomicReference<>(snapshot(start));
         Snapshot[] printed = {last.get()};
         int[] ticks = {0};
+        AtomicLong peak = new AtomicLong();
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("demo-progress").daemon().factory());
         ticker.scheduleAtFixedRate(
@@ -81,6 +85,11 @@ final class DemoMonitor {
                         boolean finished = target >= 0 && s.terminal() >= target;
                         if (++ticks[0] % TICKS_PER_LINE == 0 || finished) {
                             out.println(line(s, printed[0], planned, submitted.getAsInt()));
+                            long window = s.elapsedNanos() - printed[0].elapsedNanos();
+                            if (window >= LINE.toNanos() * 9 / 10) { // not the short last one
+                                peak.accumulateAndGet(
+                                        Math.round((s.terminal() - printed[0].terminal()) / (window / 1e9)), Math::max);
+                            }
                             printed[0] = s;
                         }
                         if (finished) {
@@ -101,7 +110,7 @@ final class DemoMonitor {
             ticker.awaitTermination(5, TimeUnit.SECONDS);
         }
         Snapshot end = finished ? last.get() : snapshot(start);
-        return new Outcome(end, finished, repository.overlappingExecutions());
+        return new Outcome(end, finished, repository.overlappingExecutions(), peak.get());
     }
 
     private Snapshot snapshot(long start) {

@@ -31,24 +31,45 @@ final class FleetApps implements AutoCloseable {
 
     private final List<Running> running = new ArrayList<>();
 
-    /** A started app; {@code port} is the one its web server listens on. */
-    record Running(String name, int port, ConfigurableApplicationContext context) {}
-
-    /** Where the apps find PostgreSQL and Kafka, and where they log. */
-    record Backends(String jdbcUrl, String username, String password, String bootstrapServers, Path logFile) {}
+    /**
+     * A started app; {@code port} is the one its web server listens on, {@code managementPort} its
+     * actuator's.
+     */
+    record Running(String name, int port, int managementPort, ConfigurableApplicationContext context) {}
 
     /**
-     * Start {@code application} as {@code name} on {@code port} (0: a free one, see {@link
-     * Running#port()}); {@code extra} goes over the defaults.
+     * Where the apps find PostgreSQL and Kafka, and where they log. The apps connect as {@code
+     * username} (the app role, DML only) and migrate as {@code ownerUser} (the schema's owner).
+     */
+    record Backends(
+            String jdbcUrl,
+            String username,
+            String password,
+            String ownerUser,
+            String ownerPassword,
+            String bootstrapServers,
+            Path logFile) {}
+
+    /**
+     * Start {@code application} as {@code name} on {@code port}, its actuator on {@code
+     * managementPort} (0: free ones, see {@link Running}); {@code extra} goes over the defaults.
      */
     synchronized Running start(
-            String name, Class<?> application, int port, Backends backends, Map<String, String> extra) {
+            String name,
+            Class<?> application,
+            int port,
+            int managementPort,
+            Backends backends,
+            Map<String, String> extra) {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("spring.application.name", name);
         properties.put("server.port", Integer.toString(port));
+        properties.put("management.server.port", Integer.toString(managementPort));
         properties.put("spring.datasource.url", backends.jdbcUrl());
         properties.put("spring.datasource.username", backends.username());
         properties.put("spring.datasource.password", backends.password());
+        properties.put("spring.flyway.user", backends.ownerUser());
+        properties.put("spring.flyway.password", backends.ownerPassword());
         properties.put("spring.datasource.hikari.pool-name", name);
         properties.put("spring.kafka.bootstrap-servers", backends.bootstrapServers());
         properties.put("spring.kafka.client-id", name);
@@ -71,7 +92,11 @@ final class FleetApps implements AutoCloseable {
                 .logStartupInfo(false)
                 .registerShutdownHook(false)
                 .run(args);
-        Running app = new Running(name, actualPort(context, port), context);
+        Running app = new Running(
+                name,
+                actualPort(context, port),
+                Integer.parseInt(context.getEnvironment().getProperty("local.management.port", "-1")),
+                context);
         running.add(app);
         return app;
     }

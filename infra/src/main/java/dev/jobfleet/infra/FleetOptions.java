@@ -15,9 +15,14 @@ import java.util.Map;
  * @param directory where PostgreSQL, Kafka and the logs keep their files
  * @param kafkaPort the broker's port; 0 picks a free one
  * @param producerPort the producer's HTTP port ({@code SERVER_PORT}, default 8080)
+ * @param managementPort the producer's actuator port ({@code MANAGEMENT_SERVER_PORT}, default the
+ *     producer's port + 1000: 9080); worker i gets the ones after it, as it gets the HTTP ports after
+ *     the producer's
  * @param workers how many workers to start, on the ports after the producer's
  * @param workerProperties settings for every worker over its defaults ({@code --worker-property})
  * @param help print the usage and exit
+ * @param containers run Kafka and PostgreSQL in containers when a Docker engine answers ({@code
+ *     --containers}); the local broker and embedded PostgreSQL when none does
  */
 record FleetOptions(
         int jobs,
@@ -27,9 +32,11 @@ record FleetOptions(
         Path directory,
         int kafkaPort,
         int producerPort,
+        int managementPort,
         int workers,
         Map<String, String> workerProperties,
-        boolean help) {
+        boolean help,
+        boolean containers) {
 
     FleetOptions {
         workerProperties = Map.copyOf(workerProperties);
@@ -39,8 +46,10 @@ record FleetOptions(
             Usage: LocalFleet [options]
               Runs the jobfleet locally: embedded PostgreSQL (unless SPRING_DATASOURCE_URL is set), a Kafka
               broker (unless SPRING_KAFKA_BOOTSTRAP_SERVERS is set), the producer on SERVER_PORT (8080) and
-              workers worker-1, worker-2, ... on the next ports (8081, 8082, ...); submits a demo batch and
-              keeps running until Ctrl-C.
+              workers worker-1, worker-2, ... on the next ports (8081, 8082, ...); once the workers' consumer
+              group is stable, submits a demo batch through POST /jobs:batch and reports its rates; then
+              keeps running until Ctrl-C. The actuators (health, metrics) answer on MANAGEMENT_SERVER_PORT
+              (9080) and the ports after it. An operator token is made for the run and printed.
 
               --jobs N            size of the demo batch (default 1000, or -Djobfleet.demo.jobs)
               --no-demo           start the fleet without the demo batch
@@ -51,6 +60,8 @@ record FleetOptions(
               --workers N         how many workers (default 2)
               --worker-property KEY=VALUE
                                   a setting for every worker, e.g. jobfleet.worker.concurrency=64 (repeatable)
+              --containers        Kafka and PostgreSQL in containers (Testcontainers) when a Docker engine
+                                  answers; the broker from the Kafka jars and embedded PostgreSQL when none does
               --help              this text
             """;
 
@@ -64,6 +75,7 @@ record FleetOptions(
         int workers = 2;
         Map<String, String> workerProperties = new LinkedHashMap<>();
         boolean help = false;
+        boolean containers = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -75,12 +87,17 @@ record FleetOptions(
                 case "--kafka-port" -> kafkaPort = port(arg, value(args, ++i, arg));
                 case "--workers" -> workers = positive(arg, value(args, ++i, arg));
                 case "--worker-property" -> property(arg, value(args, ++i, arg), workerProperties);
+                case "--containers" -> containers = true;
                 case "--help", "-h" -> help = true;
                 default -> throw new IllegalArgumentException("unknown option: " + arg);
             }
         }
         String serverPort = env.get("SERVER_PORT");
         int producerPort = serverPort == null || serverPort.isBlank() ? 8080 : port("SERVER_PORT", serverPort);
+        String managementPortEnv = env.get("MANAGEMENT_SERVER_PORT");
+        int managementPort = managementPortEnv == null || managementPortEnv.isBlank()
+                ? (producerPort == 0 ? 0 : producerPort + 1000)
+                : port("MANAGEMENT_SERVER_PORT", managementPortEnv);
         return new FleetOptions(
                 jobs,
                 demo,
@@ -89,9 +106,11 @@ record FleetOptions(
                 directory,
                 kafkaPort,
                 producerPort,
+                managementPort,
                 workers,
                 workerProperties,
-                help);
+                help,
+                containers);
     }
 
     private static void property(String option, String keyValue, Map<String, String> into) {

@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -21,6 +23,10 @@ import javax.sql.DataSource;
  * same directory to get it back, or pass {@link Builder#fresh(boolean) fresh} to begin empty.
  *
  * <p>Connect as user {@code postgres} without a password (trust), database {@code postgres}.
+ *
+ * <p>zonky starts its servers with {@code synchronous_commit=off}: a commit is acknowledged before
+ * its WAL is written, and a crash of the server loses the last commits. The fleet chaos harness saw
+ * it lose jobs the producer had answered 201 for. Here it is {@code on} unless a caller sets it.
  */
 public final class LocalPostgres implements AutoCloseable {
     public static final String USER = "postgres";
@@ -179,6 +185,7 @@ public final class LocalPostgres implements AutoCloseable {
         private boolean fresh;
         private boolean shutdownHook = true;
         private Duration startTimeout = Duration.ofSeconds(30);
+        private final Map<String, String> settings = new LinkedHashMap<>(Map.of("synchronous_commit", "on"));
 
         private Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory")
@@ -207,6 +214,16 @@ public final class LocalPostgres implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A server setting over zonky's defaults (which include {@code synchronous_commit=off}), e.g.
+         * {@code synchronous_commit=on} for published figures or {@code
+         * shared_preload_libraries=pg_stat_statements}.
+         */
+        public Builder setting(String name, String value) {
+            settings.put(Objects.requireNonNull(name), Objects.requireNonNull(value));
+            return this;
+        }
+
         public Builder startTimeout(Duration startTimeout) {
             this.startTimeout = Objects.requireNonNull(startTimeout);
             return this;
@@ -224,8 +241,10 @@ public final class LocalPostgres implements AutoCloseable {
                 // binaries go to bin/, not next to data/: zonky deletes stale siblings of its data dirs
                 Files.createDirectories(directory.resolve("bin"));
                 Files.createDirectories(data);
-                EmbeddedPostgres postgres = zonkyBuilder(directory.resolve("bin"))
-                        .setOverrideWorkingDirectory(directory.resolve("bin").toFile())
+                EmbeddedPostgres.Builder builder = zonkyBuilder(directory.resolve("bin"));
+                settings.forEach(builder::setServerConfig);
+                EmbeddedPostgres postgres = builder.setOverrideWorkingDirectory(
+                                directory.resolve("bin").toFile())
                         .setDataDirectory(data)
                         .setCleanDataDirectory(false)
                         .setRegisterShutdownHook(false)

@@ -33,8 +33,8 @@ import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
  * Issue 2, the whole path on real parts: HTTP submit -> job row + outbox row -> relay -> Kafka (a
- * broker child process) -> the workers' batch listener (or due-job poller) -> claim in PostgreSQL ->
- * handler -> outcome. The producer and two workers run side by side in this JVM ({@link TestFleet}).
+ * broker child process, or a container where a Docker engine answers) -> the workers' batch listener
+ * (or due-job poller) -> claim in PostgreSQL -> handler -> outcome. The producer and two workers run side by side in this JVM ({@link TestFleet}).
  */
 class FleetEndToEndIT {
     private static final int JOBS = 500;
@@ -43,7 +43,7 @@ class FleetEndToEndIT {
     private static final Path directory =
             Path.of("target", "it", "e2e-" + UUID.randomUUID()).toAbsolutePath();
     private static TestDatabase db;
-    private static KafkaBroker broker;
+    private static TestKafka broker;
     private static TestFleet fleet;
     private static JobRepository jobs;
     private static FleetAudit audit;
@@ -52,7 +52,7 @@ class FleetEndToEndIT {
     static void startFleet() {
         long t0 = System.nanoTime();
         db = TestDatabase.create(4);
-        broker = KafkaBroker.builder(directory.resolve("kafka")).start();
+        broker = TestKafka.start(directory.resolve("kafka"));
         fleet = TestFleet.builder(directory).database(db).broker(broker).start();
         jobs = new JobRepository(db.dataSource());
         audit = new FleetAudit(db.dataSource());
@@ -93,7 +93,7 @@ class FleetEndToEndIT {
                     });
         }
         long t0 = System.nanoTime();
-        List<HttpJobs.Answer> answers = new HttpJobs(fleet.jobs()).submit(plan);
+        List<HttpJobs.Answer> answers = new HttpJobs(fleet.jobs(), fleet.token()).submit(plan);
         long submittedNanos = System.nanoTime() - t0;
 
         assertThat(answers).extracting(HttpJobs.Answer::status).containsOnly(201);

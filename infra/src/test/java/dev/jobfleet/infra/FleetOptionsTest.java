@@ -20,6 +20,13 @@ class FleetOptionsTest {
         assertThat(o.producerPort()).isEqualTo(8080);
         assertThat(o.workers()).isEqualTo(2);
         assertThat(o.workerProperties()).isEmpty();
+        assertThat(o.containers()).as("the local parts unless asked").isFalse();
+    }
+
+    @Test
+    void containersAreAskedForByFlag() {
+        assertThat(FleetOptions.parse(new String[] {"--containers"}, Map.of()).containers())
+                .isTrue();
     }
 
     @Test

@@ -28,9 +28,12 @@ final class HttpJobs {
             .connectTimeout(Duration.ofSeconds(5))
             .build();
     private final URI jobs;
+    private final String token;
 
-    HttpJobs(URI jobs) {
+    /** @param token the bearer token the requests carry */
+    HttpJobs(URI jobs, String token) {
         this.jobs = jobs;
+        this.token = token;
     }
 
     /** POST every job, {@value #CONCURRENCY} at a time; the answers in the order of {@code planned}. */
@@ -57,6 +60,7 @@ final class HttpJobs {
                 HttpRequest.newBuilder(jobs)
                         .timeout(Duration.ofSeconds(30))
                         .header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + token)
                         .POST(HttpRequest.BodyPublishers.ofString(job.json()))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -173,7 +173,7 @@ class KafkaDownAtSubmissionIT {
                     i % 4 == 0 ? new DemoBatch.Job("demo.sleep", "{\"ms\":20}") : new DemoBatch.Job("demo.noop", "{}"));
         }
         long t0 = System.nanoTime();
-        List<HttpJobs.Answer> answers = new HttpJobs(fleet.jobs()).submit(plan);
+        List<HttpJobs.Answer> answers = new HttpJobs(fleet.jobs(), fleet.token()).submit(plan);
         System.out.printf(
                 "kafka-down: %d jobs (%s) submitted with the broker killed in %d ms: %s%n",
                 JOBS,

@@ -10,7 +10,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +35,9 @@ class LocalPostgresIT {
 
             assertThat(Schema.migrate(postgres.dataSource())).isPositive();
             assertThat(new JobRepository(postgres.dataSource()).queueDepth()).isEmpty();
+            assertThat(query(postgres, "SHOW synchronous_commit"))
+                    .as("an acknowledged commit survives a crash of the server (zonky's default is off)")
+                    .isEqualTo("on");
             assertThat(query(postgres, "SHOW data_directory"))
                     .isEqualTo(postgres.dataDirectory().toRealPath().toString());
             assertThat(query(postgres, "SHOW unix_socket_directories")).isEmpty();
@@ -49,10 +51,9 @@ class LocalPostgresIT {
                     .as("nothing under " + zonkyDefault.getParent())
                     .doesNotExist();
         }
-        try (Stream<Path> binaries = Files.walk(directory.resolve("bin"))) {
-            assertThat(binaries.filter(p -> p.endsWith(Path.of("bin", "postgres"))))
-                    .isNotEmpty();
-        }
+        // zonky unpacks its binaries once per JVM: into this bin/ when this is the JVM's first
+        // LocalPostgres, else they stay where the first one put them (never under the temp directory)
+        assertThat(directory.resolve("bin")).isDirectory();
 
         try (LocalPostgres again = LocalPostgres.builder(directory).start()) {
             assertThat(Schema.migrate(again.dataSource()))

@@ -98,7 +98,7 @@ class PostgresRestartIT {
         for (int i = 0; i < JOBS; i++) {
             plan.add(new DemoBatch.Job("demo.sleep", "{\"ms\":50}"));
         }
-        List<HttpJobs.Answer> answers = new HttpJobs(fleet.jobs()).submit(plan);
+        List<HttpJobs.Answer> answers = new HttpJobs(fleet.jobs(), fleet.token()).submit(plan);
         assertThat(answers).extracting(HttpJobs.Answer::status).containsOnly(201);
         List<UUID> ids = HttpJobs.ids(answers, 201);
         assertThat(new HashSet<>(ids)).hasSize(JOBS);

@@ -1,6 +1,7 @@
 package dev.jobfleet.infra;
 
 import dev.jobfleet.producer.ProducerApplication;
+import dev.jobfleet.producer.security.ApiTokens;
 import dev.jobfleet.store.TestDatabase;
 import dev.jobfleet.worker.WorkerApplication;
 import io.micrometer.core.instrument.Counter;
@@ -19,7 +20,9 @@ import java.util.Objects;
  * test finish in seconds rather than minutes: a 3 s lease (heartbeat every second), the reaper every
  * 500 ms, the due-job poller and retry promoter every 250 ms, retries after 50-200 ms. Everything
  * else is each app's own {@code application.yml}. Ports are picked free; the apps log to {@code
- * <directory>/logs/fleet.log}.
+ * <directory>/logs/fleet.log}. The apps connect as {@code jobfleet_app} and validate the schema as
+ * {@code jobfleet_owner}, as in production; the producer accepts one operator token, {@link
+ * #token()}, made for the fleet as {@code bin/fleet} makes its own.
  */
 final class TestFleet implements AutoCloseable {
     static final List<String> WORKERS = List.of("worker-1", "worker-2");
@@ -27,16 +30,25 @@ final class TestFleet implements AutoCloseable {
     static final String GROUP = "jobfleet-workers";
 
     private final FleetApps apps = new FleetApps();
+    private final String token = ApiTokens.generate();
     private final FleetApps.Running producer;
     private final List<FleetApps.Running> workers = new ArrayList<>();
 
     private TestFleet(Builder b) {
         FleetApps.Backends backends = new FleetApps.Backends(
-                b.jdbcUrl, b.user, b.password, b.bootstrapServers, b.directory.resolve("logs/fleet.log"));
+                b.jdbcUrl,
+                LocalFleet.APP_ROLE,
+                "",
+                LocalFleet.OWNER_ROLE,
+                "",
+                b.bootstrapServers,
+                b.directory.resolve("logs/fleet.log"));
         try {
             Map<String, String> producerSettings = new LinkedHashMap<>(common());
+            producerSettings.put("jobfleet.security.tokens.fleet.role", "operator");
+            producerSettings.put("jobfleet.security.tokens.fleet.hash", ApiTokens.hash(token));
             producerSettings.putAll(b.producerProperties);
-            producer = apps.start("producer", ProducerApplication.class, 0, backends, producerSettings);
+            producer = apps.start("producer", ProducerApplication.class, 0, 0, backends, producerSettings);
             for (String id : WORKERS) {
                 Map<String, String> settings = new LinkedHashMap<>(common());
                 settings.put("jobfleet.worker.id", id);
@@ -51,7 +63,7 @@ final class TestFleet implements AutoCloseable {
                 settings.put("springdoc.api-docs.enabled", "false");
                 settings.put("springdoc.swagger-ui.enabled", "false");
                 settings.putAll(b.workerProperties);
-                workers.add(apps.start(id, WorkerApplication.class, 0, backends, settings));
+                workers.add(apps.start(id, WorkerApplication.class, 0, 0, backends, settings));
             }
         } catch (RuntimeException e) {
             apps.close();
@@ -79,6 +91,11 @@ final class TestFleet implements AutoCloseable {
 
     URI jobs() {
         return producer().resolve("/jobs");
+    }
+
+    /** The producer's operator token. */
+    String token() {
+        return token;
     }
 
     List<FleetApps.Running> workers() {
@@ -127,8 +144,6 @@ final class TestFleet implements AutoCloseable {
     static final class Builder {
         private final Path directory;
         private String jdbcUrl;
-        private String user;
-        private String password = "";
         private String bootstrapServers;
         private final Map<String, String> workerProperties = new LinkedHashMap<>();
         private final Map<String, String> producerProperties = new LinkedHashMap<>();
@@ -137,23 +152,30 @@ final class TestFleet implements AutoCloseable {
             this.directory = directory.toAbsolutePath();
         }
 
+        /** A database migrated by its superuser (V6 made the roles), which the apps join as their roles. */
         Builder database(TestDatabase db) {
-            return database(db.url(), db.user(), "");
+            return database(db.url());
         }
 
         Builder database(LocalPostgres postgres) {
-            return database(postgres.jdbcUrl(), postgres.username(), postgres.password());
+            return database(postgres.jdbcUrl());
         }
 
-        Builder database(String url, String user, String password) {
+        Builder database(String url) {
             this.jdbcUrl = url;
-            this.user = user;
-            this.password = password;
             return this;
         }
 
         Builder broker(KafkaBroker broker) {
-            this.bootstrapServers = broker.bootstrapServers();
+            return broker(broker.bootstrapServers());
+        }
+
+        Builder broker(TestKafka broker) {
+            return broker(broker.bootstrapServers());
+        }
+
+        Builder broker(String bootstrapServers) {
+            this.bootstrapServers = bootstrapServers;
             return this;
         }
 

@@ -20,8 +20,9 @@ import org.springframework.kafka.config.TopicBuilder;
 public class ProducerConfiguration {
 
     @Bean
-    JobRepository jobRepository(DataSource dataSource) {
-        return new JobRepository(dataSource);
+    JobRepository jobRepository(DataSource dataSource, ProducerProperties properties) {
+        // PATCH may merge metadata up to the size a submission may bring
+        return new JobRepository(dataSource, properties.maxPayloadBytes());
     }
 
     @Bean

@@ -11,6 +11,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxPayloadBytes largest accepted job payload (and metadata), measured on its serialized JSON
  * @param maxBatchSize most jobs in one {@code POST /jobs:batch} or {@code POST /batches} request
  * @param maxBatchBytes largest request body of {@code POST /jobs:batch} and {@code POST /batches}
+ * @param maxListBytes a page of {@code GET /jobs} ends before the job that would take the stored
+ *     size of what it shows (payloads, metadata, errors when asked for) past this; the first job is
+ *     always shown
  * @param relay the outbox relay
  * @param topic how the producer creates the jobs and dead-letter topics
  */
@@ -19,6 +22,7 @@ public record ProducerProperties(
         @DefaultValue("262144") int maxPayloadBytes,
         @DefaultValue("1000") int maxBatchSize,
         @DefaultValue("8388608") int maxBatchBytes,
+        @DefaultValue("4194304") long maxListBytes,
         @DefaultValue Relay relay,
         @DefaultValue Topic topic) {
 
@@ -29,6 +33,9 @@ public record ProducerProperties(
         }
         if (maxBatchSize < 1) {
             throw new IllegalArgumentException("jobfleet.producer.max-batch-size must be positive: " + maxBatchSize);
+        }
+        if (maxListBytes < 1) {
+            throw new IllegalArgumentException("jobfleet.producer.max-list-bytes must be positive: " + maxListBytes);
         }
         if (maxBatchBytes < maxPayloadBytes) {
             throw new IllegalArgumentException("jobfleet.producer.max-batch-bytes " + maxBatchBytes

@@ -7,6 +7,7 @@ import dev.jobfleet.model.JobCodec;
 import dev.jobfleet.model.Topics;
 import dev.jobfleet.producer.testing.HttpApi;
 import dev.jobfleet.producer.testing.TestDatabaseConfiguration;
+import dev.jobfleet.producer.testing.TestKafkaConfiguration;
 import dev.jobfleet.producer.testing.TopicReader;
 import dev.jobfleet.store.JobRepository;
 import java.time.Duration;
@@ -18,13 +19,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.ProducerFactory;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
-import org.springframework.kafka.test.context.EmbeddedKafka;
 
 /**
  * The app as it runs by default: the relay loop publishes submissions on its own, with the
@@ -33,14 +34,16 @@ import org.springframework.kafka.test.context.EmbeddedKafka;
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"jobfleet.producer.relay.interval=50ms", "jobfleet.test.pool-size=4"})
-@EmbeddedKafka(partitions = 1, bootstrapServersProperty = "spring.kafka.bootstrap-servers")
-@Import(TestDatabaseConfiguration.class)
+@Import({TestDatabaseConfiguration.class, TestKafkaConfiguration.class})
 class ProducerAppIT {
     @LocalServerPort
     int port;
 
+    @LocalManagementPort
+    int managementPort;
+
     @Autowired
-    EmbeddedKafkaBroker broker;
+    KafkaConnectionDetails kafka;
 
     @Autowired
     JobRepository repository;
@@ -60,17 +63,19 @@ class ProducerAppIT {
         assertThat(response.status()).isEqualTo(201);
         UUID id = response.id();
         await().atMost(Duration.ofSeconds(30)).until(() -> repository.outboxSize() == 0);
-        List<ConsumerRecord<String, byte[]>> records =
-                TopicReader.readAll(broker.getBrokersAsString(), Topics.JOBS).stream()
-                        .filter(r -> r.key().equals(id.toString()))
-                        .toList();
+        List<ConsumerRecord<String, byte[]>> records = TopicReader.readAll(bootstrapServers(), Topics.JOBS).stream()
+                .filter(r -> r.key().equals(id.toString()))
+                .toList();
         assertThat(records).hasSize(1);
         assertThat(JobCodec.decode(records.getFirst().value())
                         .payload()
                         .get("n")
                         .intValue())
                 .isEqualTo(7);
-        String metrics = api.get("/actuator/prometheus").body();
+        // the scraper's endpoint is on the management port, open there, and not on the API's port
+        String metrics =
+                new HttpApi(managementPort).as(null).get("/actuator/prometheus").body();
+        assertThat(api.get("/actuator/prometheus").status()).isEqualTo(404);
         assertThat(metrics).contains("jobfleet_outbox_published_total", "jobfleet_outbox_failures_total");
         assertThat(metrics).containsPattern("jobfleet_outbox_backlog\\{[^}]*\\} 0\\.0");
     }
@@ -86,12 +91,29 @@ class ProducerAppIT {
         assertThat(topics.get(Topics.JOBS).partitions()).hasSize(6);
         assertThat(topics.get(Topics.DEAD_LETTER).partitions()).hasSize(1);
 
-        HttpApi api = new HttpApi(port);
-        assertThat(api.get("/actuator/health/liveness").json().get("status").stringValue())
+        HttpApi management = new HttpApi(managementPort).as(null);
+        assertThat(management
+                        .get("/actuator/health/liveness")
+                        .json()
+                        .get("status")
+                        .stringValue())
                 .isEqualTo("UP");
-        assertThat(api.get("/actuator/health/readiness").json().get("status").stringValue())
+        assertThat(management
+                        .get("/actuator/health/readiness")
+                        .json()
+                        .get("status")
+                        .stringValue())
                 .isEqualTo("UP");
-        assertThat(api.get("/actuator/metrics/jobfleet.outbox.backlog").status())
+        assertThat(management.get("/actuator/metrics/jobfleet.outbox.backlog").status())
                 .isEqualTo(200);
+        // probes also answer on the API's port, without a token
+        HttpApi anonymous = new HttpApi(port).as(null);
+        assertThat(anonymous.get("/livez").status()).isEqualTo(200);
+        assertThat(anonymous.get("/readyz").status()).isEqualTo(200);
+        assertThat(managementPort).isNotEqualTo(port);
+    }
+
+    private String bootstrapServers() {
+        return String.join(",", kafka.getBootstrapServers());
     }
 }

@@ -23,6 +23,8 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * @param maxAttempts attempts before the job is {@link JobState#DEAD}
  * @param concurrencyKey jobs sharing a key share its concurrency limit
  * @param idempotencyKey at most one job per key, however often it is submitted
+ * @param timeoutMs this job's time limit for one run, in milliseconds, over its type's ({@code
+ *     jobfleet.worker.handlers.<type>.timeout}); {@code null} = the type's
  */
 public record JobEvent(
         UUID id,
@@ -32,7 +34,8 @@ public record JobEvent(
         Instant runAt,
         Integer maxAttempts,
         String concurrencyKey,
-        String idempotencyKey) {
+        String idempotencyKey,
+        Integer timeoutMs) {
 
     public static final int MIN_PRIORITY = 0;
     public static final int MAX_PRIORITY = 9;
@@ -42,6 +45,26 @@ public record JobEvent(
     public static final int MAX_KEY_LENGTH = 255;
     static final String TYPE_PATTERN_TEXT = "[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}";
     public static final Pattern TYPE_PATTERN = Pattern.compile(TYPE_PATTERN_TEXT);
+    /** The longest time limit a job may ask for: a week (leases are extended by heartbeat meanwhile). */
+    public static final int MAX_TIMEOUT_MS = 7 * 24 * 3600 * 1000;
+
+    /** An event without its own time limit: the handler type's applies. */
+    public JobEvent(
+            UUID id,
+            String type,
+            JsonNode payload,
+            Integer priority,
+            Instant runAt,
+            Integer maxAttempts,
+            String concurrencyKey,
+            String idempotencyKey) {
+        this(id, type, payload, priority, runAt, maxAttempts, concurrencyKey, idempotencyKey, null);
+    }
+
+    /** The same event with its own time limit. */
+    public JobEvent withTimeoutMs(Integer timeoutMs) {
+        return new JobEvent(id, type, payload, priority, runAt, maxAttempts, concurrencyKey, idempotencyKey, timeoutMs);
+    }
 
     /** The same event with every optional field set to its default. */
     public JobEvent withDefaults() {
@@ -53,10 +76,27 @@ public record JobEvent(
                 runAt,
                 Objects.requireNonNullElse(maxAttempts, DEFAULT_MAX_ATTEMPTS),
                 concurrencyKey,
-                idempotencyKey);
+                idempotencyKey,
+                timeoutMs);
     }
 
-    /** Every field that breaks the contract, with the reason; empty when the event is valid. */
+    /**
+     * The same event as the outbox publishes it: without an idempotency key the system derived
+     * itself ({@link InputRules#RESERVED_KEY_PREFIXES}). The job exists before its event is
+     * published, so the key has done its work; and a worker refuses such keys from Kafka-first
+     * producers, as the API does.
+     */
+    public JobEvent publishable() {
+        return InputRules.isReservedKey(idempotencyKey)
+                ? new JobEvent(id, type, payload, priority, runAt, maxAttempts, concurrencyKey, null)
+                : this;
+    }
+
+    /**
+     * Every field that breaks the contract, with the reason; empty when the event is valid. The
+     * rules are the API's ({@link #validateSpec}, {@link InputRules}): a Kafka-first event that
+     * the API would refuse is dead-lettered by the worker.
+     */
     public List<FieldError> validate() {
         List<FieldError> errors = new ArrayList<>();
         if (id == null) {
@@ -64,7 +104,19 @@ public record JobEvent(
         }
         errors.addAll(validateSpec(type, priority, maxAttempts, concurrencyKey, idempotencyKey));
         validateRunAt(runAt).ifPresent(errors::add);
+        validateTimeoutMs(timeoutMs).ifPresent(errors::add);
+        if (payload != null) {
+            errors.addAll(InputRules.jsonProblems("payload", payload));
+        }
         return errors;
+    }
+
+    /** An error for a time limit outside 1 ms .. {@link #MAX_TIMEOUT_MS}; null is fine (the type's). */
+    public static java.util.Optional<FieldError> validateTimeoutMs(Integer timeoutMs) {
+        if (timeoutMs != null && (timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS)) {
+            return java.util.Optional.of(new FieldError("timeoutMs", "must be between 1 and " + MAX_TIMEOUT_MS));
+        }
+        return java.util.Optional.empty();
     }
 
     /** The earliest and latest {@code runAt} accepted: PostgreSQL stores far more, people mean less. */
@@ -81,7 +133,10 @@ public record JobEvent(
         return java.util.Optional.empty();
     }
 
-    /** The rules shared by the HTTP API and Kafka-first events, for the fields they have in common. */
+    /**
+     * The rules shared by the HTTP API and Kafka-first events, for the fields they have in common;
+     * keys also follow {@link InputRules} (no U+0000, no reserved idempotency-key prefix).
+     */
     public static List<FieldError> validateSpec(
             String type, Integer priority, Integer maxAttempts, String concurrencyKey, String idempotencyKey) {
         List<FieldError> errors = new ArrayList<>();
@@ -96,19 +151,13 @@ public record JobEvent(
         if (maxAttempts != null && (maxAttempts < 1 || maxAttempts > MAX_MAX_ATTEMPTS)) {
             errors.add(new FieldError("maxAttempts", "must be between 1 and " + MAX_MAX_ATTEMPTS));
         }
-        checkKey(errors, "concurrencyKey", concurrencyKey);
-        checkKey(errors, "idempotencyKey", idempotencyKey);
+        if (concurrencyKey != null) {
+            InputRules.keyProblem(concurrencyKey).ifPresent(p -> errors.add(new FieldError("concurrencyKey", p)));
+        }
+        if (idempotencyKey != null) {
+            InputRules.idempotencyKeyProblem(idempotencyKey)
+                    .ifPresent(p -> errors.add(new FieldError("idempotencyKey", p)));
+        }
         return errors;
-    }
-
-    private static void checkKey(List<FieldError> errors, String field, String key) {
-        if (key == null) {
-            return;
-        }
-        if (key.isBlank()) {
-            errors.add(new FieldError(field, "must not be blank"));
-        } else if (key.length() > MAX_KEY_LENGTH) {
-            errors.add(new FieldError(field, "must be at most " + MAX_KEY_LENGTH + " characters"));
-        }
     }
 }

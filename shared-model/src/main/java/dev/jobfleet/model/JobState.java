@@ -15,8 +15,9 @@ import java.util.Set;
  * <pre>
  * PENDING ──claim──▶ RUNNING ──complete──▶ SUCCEEDED
  *    │                 │ │ └──fail, attempts left──▶ RETRY_SCHEDULED ──due──▶ PENDING
- *    │                 │ └──fail, no attempts left / discard──▶ DEAD ──re-drive──▶ PENDING
- *    │                 ├──lease expired (rescue) / released on shutdown──▶ PENDING
+ *    │                 │ │    (also: lease expired, rescued and backed off)
+ *    │                 │ └──fail, no attempts left / discard / lost too often──▶ DEAD ──re-drive──▶ PENDING
+ *    │                 ├──handed back (shutdown, lost lease, not started)──▶ PENDING
  *    │                 └──handler cancels──▶ CANCELLED
  *    └──cancel──▶ CANCELLED ◀──cancel── RETRY_SCHEDULED
  * </pre>

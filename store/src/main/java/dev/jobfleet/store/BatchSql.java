@@ -7,10 +7,13 @@ package dev.jobfleet.store;
 final class BatchSql {
     private BatchSql() {}
 
-    /** Parameters: id, policy, callback (jsonb or null). Total and remaining are set once the children are in. */
+    /**
+     * Parameters: id, policy, callback (jsonb or null), submitted_by (or null). Total and remaining
+     * are set once the children are in.
+     */
     static final String INSERT_BATCH = """
-            INSERT INTO job_batch (id, total, remaining, policy, callback)
-            VALUES (?, 1, 1, ?, CAST(? AS jsonb))
+            INSERT INTO job_batch (id, total, remaining, policy, callback, submitted_by)
+            VALUES (?, 1, 1, ?, CAST(? AS jsonb), ?)
             """;
 
     /** Parameters: n, n, id. */
@@ -18,7 +21,7 @@ final class BatchSql {
 
     static final String FIND_BATCH = """
             SELECT id, total, remaining, succeeded, failed, policy, state, CAST(callback AS text) AS callback,
-                   callback_job_id, completions, created_at, finished_at
+                   callback_job_id, completions, created_at, finished_at, submitted_by
             FROM job_batch WHERE id = ?
             """;
 }

@@ -45,7 +45,8 @@ public class Batches {
             UUID callbackJobId,
             int completions,
             Instant createdAt,
-            Instant finishedAt) {}
+            Instant finishedAt,
+            String submittedBy) {}
 
     /** The batch and its children as created. */
     public record Created(Batch batch, List<Submission> children) {}
@@ -66,15 +67,24 @@ public class Batches {
      * {@code created=false}).
      */
     public Created create(UUID batchId, Policy policy, Callback callback, List<JobEvent> children, String actor) {
+        return create(batchId, policy, callback, children, actor, null);
+    }
+
+    /**
+     * As {@link #create(UUID, Policy, Callback, List, String)}, the batch and its children recorded
+     * as submitted by {@code submittedBy} (the callback job, made later by the database, by no one).
+     */
+    public Created create(
+            UUID batchId, Policy policy, Callback callback, List<JobEvent> children, String actor, String submittedBy) {
         if (children.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one child");
         }
         return transactions.execute(status -> {
             jdbc.sql(BatchSql.INSERT_BATCH)
-                    .params(batchId, policy.name(), callback == null ? null : callbackJson(callback))
+                    .params(batchId, policy.name(), callback == null ? null : callbackJson(callback), submittedBy)
                     .update();
             List<Submission> submissions = new ArrayList<>(children.size());
-            JobOptions options = JobOptions.NONE.withBatch(batchId);
+            JobOptions options = JobOptions.NONE.withBatch(batchId).withSubmitter(submittedBy);
             for (JobEvent child : children) {
                 submissions.add(jobs.submit(child, options, actor));
             }
@@ -102,7 +112,8 @@ public class Batches {
                         rs.getObject("callback_job_id", UUID.class),
                         rs.getInt("completions"),
                         JobRepository.instant(rs, "created_at"),
-                        JobRepository.instant(rs, "finished_at")))
+                        JobRepository.instant(rs, "finished_at"),
+                        rs.getString("submitted_by")))
                 .optional();
     }
 

@@ -10,9 +10,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,13 +43,38 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public class JobRepository {
     private static final JsonMapper JSON = JobCodec.mapper();
+    /** Rounds of insert-then-read-the-holder a submission makes while holders keep letting its key go. */
+    private static final int MAX_SUBMIT_ROUNDS = 10;
+
+    /**
+     * The default budget of a job's metadata after a merge, in bytes of PostgreSQL's text form: the
+     * producer's default {@code max-payload-bytes}.
+     */
+    public static final int DEFAULT_MAX_METADATA_BYTES = 262_144;
 
     private final JdbcClient jdbc;
     private final DataSourceTransactionManager transactionManager;
+    private final HandlerLocks handlerLocks;
+    private final int maxMetadataBytes;
 
     public JobRepository(DataSource dataSource) {
+        this(dataSource, DEFAULT_MAX_METADATA_BYTES);
+    }
+
+    /** @param maxMetadataBytes how large merges (by handlers and PATCH) may make a job's metadata */
+    public JobRepository(DataSource dataSource, int maxMetadataBytes) {
         this.jdbc = JdbcClient.create(dataSource);
         this.transactionManager = new DataSourceTransactionManager(dataSource);
+        this.maxMetadataBytes = maxMetadataBytes;
+        this.handlerLocks = new HandlerLocks(dataSource);
+    }
+
+    /**
+     * The handler locks on this repository's database, for the runs of the jobs it claims (they
+     * reach them through the repository they were claimed with).
+     */
+    public HandlerLocks handlerLocks() {
+        return handlerLocks;
     }
 
     // ---- submission ------------------------------------------------------------------------
@@ -85,9 +112,11 @@ public class JobRepository {
                             options.orderKey(),
                             options.batchId(),
                             options.metadata() == null ? "{}" : JSON.writeValueAsString(options.metadata()),
+                            e.timeoutMs(),
+                            options.submittedBy(),
                             actor,
                             Topics.JOBS,
-                            JobCodec.encodeToString(e))
+                            JobCodec.encodeToString(e.publishable()))
                     .query(JOB)
                     .optional();
             if (inserted.isPresent()) {
@@ -108,11 +137,71 @@ public class JobRepository {
             if (holder.isPresent()) {
                 return new Submission(holder.get(), false);
             }
-            // the holder of a unique key left its unique states between our insert and our read: insert again
-            if (attempt == 3) {
-                throw new IllegalStateException("job " + e.id() + " conflicted three times but no job holds its keys");
+            // the holder of a unique key left its unique states (cancelled, finished) between our insert and
+            // our read: insert again; each round means another job held the key and let it go meanwhile
+            if (attempt == MAX_SUBMIT_ROUNDS) {
+                throw new IllegalStateException("job " + e.id() + " conflicted " + MAX_SUBMIT_ROUNDS
+                        + " times but no job held its keys when read");
             }
         }
+    }
+
+    /** Whether a submission with these options can go through {@link #submitPlain}: no keys, no batch. */
+    public static boolean plain(JobEvent event, JobOptions options) {
+        return event.idempotencyKey() == null
+                && options.uniqueKey() == null
+                && options.orderKey() == null
+                && options.batchId() == null;
+    }
+
+    /**
+     * Insert many {@linkplain #plain plain} submissions, with their history and outbox rows, in one
+     * statement ({@link JobSql#INSERT_PLAIN_JOBS}): all or none. Returns the jobs in the order given.
+     *
+     * @throws IllegalArgumentException when a submission is not plain
+     */
+    public List<JobRow> submitPlain(List<JobEvent> events, List<JobOptions> options, String actor) {
+        if (events.size() != options.size()) {
+            throw new IllegalArgumentException(events.size() + " events, " + options.size() + " options");
+        }
+        if (events.isEmpty()) {
+            return List.of();
+        }
+        ArrayNode rows = JSON.createArrayNode();
+        for (int i = 0; i < events.size(); i++) {
+            JobEvent e = events.get(i).withDefaults();
+            JobOptions o = options.get(i);
+            if (!plain(e, o)) {
+                throw new IllegalArgumentException("not a plain submission: " + e.id());
+            }
+            ObjectNode row = rows.addObject();
+            row.put("id", e.id().toString());
+            row.put("type", e.type());
+            row.set("payload", e.payload());
+            row.put("priority", e.priority());
+            row.put("run_at", e.runAt() == null ? null : e.runAt().toString());
+            row.put("max_attempts", e.maxAttempts());
+            row.put("concurrency_key", e.concurrencyKey());
+            row.set("metadata", o.metadata());
+            row.put("timeout_ms", e.timeoutMs());
+            row.put("submitted_by", o.submittedBy());
+            row.put("event", JobCodec.encodeToString(e.publishable()));
+        }
+        Map<UUID, JobRow> byId = new HashMap<>();
+        jdbc.sql(JobSql.INSERT_PLAIN_JOBS)
+                .params(JSON.writeValueAsString(rows), actor, Topics.JOBS)
+                .query(JOB)
+                .list()
+                .forEach(job -> byId.put(job.id(), job));
+        List<JobRow> jobs = new ArrayList<>(events.size());
+        for (JobEvent e : events) {
+            JobRow job = byId.get(e.id());
+            if (job == null) {
+                throw new IllegalStateException("job " + e.id() + " was not inserted");
+            }
+            jobs.add(job);
+        }
+        return jobs;
     }
 
     /**
@@ -123,6 +212,31 @@ public class JobRepository {
         if (events.isEmpty()) {
             return Set.of();
         }
+        return Set.copyOf(jdbc.sql(JobSql.INSERT_MISSING_JOBS)
+                .params(eventRows(events), actor)
+                .query((rs, n) -> rs.getObject(1, UUID.class))
+                .list());
+    }
+
+    /**
+     * Insert the jobs of Kafka-first events that the database does not know yet, and claim the new
+     * ones that are due, of {@code types} and without a concurrency key, in the same statement: they
+     * are inserted {@code RUNNING} under a fresh fencing token and lease ({@link
+     * JobSql#INSERT_AND_CLAIM}). Returns those claims; the events' jobs that existed already, or
+     * that were inserted {@code PENDING}, are the caller's to claim with {@link #claim}.
+     */
+    public List<Claim> insertAndClaim(
+            Collection<JobEvent> events, Collection<String> types, String owner, Duration lease, String actor) {
+        if (events.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql(JobSql.INSERT_AND_CLAIM)
+                .params(textArray(types), eventRows(events), owner, seconds(lease), actor, actor)
+                .query(CLAIM)
+                .list();
+    }
+
+    private static String eventRows(Collection<JobEvent> events) {
         ArrayNode rows = JSON.createArrayNode();
         for (JobEvent event : events) {
             JobEvent e = event.withDefaults();
@@ -135,11 +249,9 @@ public class JobRepository {
             row.put("max_attempts", e.maxAttempts());
             row.put("idempotency_key", e.idempotencyKey());
             row.put("concurrency_key", e.concurrencyKey());
+            row.put("timeout_ms", e.timeoutMs());
         }
-        return Set.copyOf(jdbc.sql(JobSql.INSERT_MISSING_JOBS)
-                .params(JSON.writeValueAsString(rows), actor)
-                .query((rs, n) -> rs.getObject(1, UUID.class))
-                .list());
+        return JSON.writeValueAsString(rows);
     }
 
     // ---- reading ---------------------------------------------------------------------------
@@ -152,19 +264,62 @@ public class JobRepository {
         return jdbc.sql(JobSql.HISTORY).param(jobId).query(HISTORY).list();
     }
 
-    /** Newest first; {@code state} and {@code type} null mean any. */
+    /** Newest first, every column; {@code state} and {@code type} null mean any. */
     public List<JobRow> list(JobState state, String type, int limit) {
-        String s = state == null ? null : state.name();
-        return jdbc.sql(JobSql.LIST_JOBS)
-                .params(s, s, type, type, limit)
-                .query(JOB)
-                .list();
+        return list(new JobQuery(null, state, type, null, null, limit, Long.MAX_VALUE, true, true, true))
+                .jobs();
     }
 
+    /**
+     * A page of jobs, newest first, after the query's cursor. Only the large columns the query asks
+     * for are read, and the page ends early rather than pass its byte budget.
+     */
+    public JobPage list(JobQuery query) {
+        String state = query.state() == null ? null : query.state().name();
+        OffsetDateTime after = query.afterCreatedAt() == null
+                ? null
+                : OffsetDateTime.ofInstant(query.afterCreatedAt(), ZoneOffset.UTC);
+        long[] fetched = {0};
+        List<JobRow> jobs = jdbc.sql(JobSql.listPage(query.payload(), query.metadata(), query.errors()))
+                .params(
+                        query.submittedBy(),
+                        query.submittedBy(),
+                        state,
+                        state,
+                        query.type(),
+                        query.type(),
+                        after,
+                        after,
+                        query.afterId(),
+                        query.limit() + 1,
+                        query.limit(),
+                        query.maxBytes())
+                .query((rs, n) -> {
+                    fetched[0] = rs.getLong("fetched");
+                    return JOB.mapRow(rs, n);
+                })
+                .list();
+        return new JobPage(jobs, fetched[0] > jobs.size());
+    }
+
+    /**
+     * Jobs per state and type, states with none left out. Read from the counts the jobs' own
+     * statements keep (V9), not by counting jobs: the cost does not grow with the table.
+     */
     public List<QueueDepth> queueDepth() {
         return jdbc.sql(JobSql.COUNT_BY_STATE_AND_TYPE)
                 .query((rs, n) -> new QueueDepth(JobState.valueOf(rs.getString(1)), rs.getString(2), rs.getLong(3)))
                 .list();
+    }
+
+    /**
+     * Folds the count deltas the jobs' statements wrote since the last fold into {@code job_count},
+     * so that {@link #queueDepth()} reads few rows. Safe to run from several workers at once.
+     *
+     * @return the (state, type) counts changed
+     */
+    public int foldJobCounts() {
+        return jdbc.sql(JobSql.FOLD_JOB_COUNTS).update();
     }
 
     /** Seconds the oldest due pending job has waited; 0 when none waits. */
@@ -213,11 +368,37 @@ public class JobRepository {
     }
 
     /**
+     * Claim one due job whose last run lost its worker, of the given types; such jobs are claimed
+     * only this way, one at a time.
+     */
+    public List<Claim> claimSuspect(Collection<String> types, String owner, Duration lease) {
+        if (types.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql(JobSql.CLAIM_SUSPECT)
+                .params(textArray(types), owner, seconds(lease))
+                .query(CLAIM)
+                .list();
+    }
+
+    /**
      * Write the outcomes of runs, each only if its fencing token still holds the job. Returns the
      * state each written job ended in (a retry with no attempt left is DEAD); jobs missing from
      * the map were no longer this run's to finish.
      */
     public Map<UUID, JobState> finish(Collection<RunOutcome> outcomes, String actor) {
+        Map<UUID, JobState> byJob = new LinkedHashMap<>();
+        Map<UUID, UUID> jobByToken = new LinkedHashMap<>();
+        outcomes.forEach(o -> jobByToken.put(o.claimToken(), o.jobId()));
+        finishRuns(outcomes, actor).forEach((token, state) -> byJob.put(jobByToken.get(token), state));
+        return byJob;
+    }
+
+    /**
+     * Same as {@link #finish}, keyed by claim token: the state each written run's job ended in.
+     * Runs missing from the map were no longer held under their token.
+     */
+    public Map<UUID, JobState> finishRuns(Collection<RunOutcome> outcomes, String actor) {
         if (outcomes.isEmpty()) {
             return Map.of();
         }
@@ -240,7 +421,7 @@ public class JobRepository {
         Map<UUID, JobState> written = new LinkedHashMap<>();
         jdbc.sql(JobSql.FINISH_RUNS)
                 .params(JSON.writeValueAsString(rows), actor)
-                .query((rs, n) -> written.put(rs.getObject(1, UUID.class), JobState.valueOf(rs.getString(2))))
+                .query((rs, n) -> written.put(rs.getObject(3, UUID.class), JobState.valueOf(rs.getString(2))))
                 .list();
         return written;
     }
@@ -267,17 +448,52 @@ public class JobRepository {
                 .list());
     }
 
+    /**
+     * Same as {@link #release}, for runs given as job id by claim token; returns the tokens of the
+     * runs handed back.
+     */
+    public Set<UUID> releaseRuns(Map<UUID, UUID> jobsByToken, String actor) {
+        if (jobsByToken.isEmpty()) {
+            return Set.of();
+        }
+        ArrayNode rows = JSON.createArrayNode();
+        jobsByToken.forEach((token, id) -> {
+            ObjectNode row = rows.addObject();
+            row.put("id", id.toString());
+            row.put("token", token.toString());
+        });
+        return Set.copyOf(jdbc.sql(JobSql.RELEASE_RUNS)
+                .params(JSON.writeValueAsString(rows), actor)
+                .query((rs, n) -> rs.getObject(2, UUID.class))
+                .list());
+    }
+
     // ---- a running job's own data (G5) ------------------------------------------------------
 
-    /** Merge keys into a running job's metadata; false if the run no longer holds the job. */
+    /**
+     * Merge keys into a running job's metadata; false if the run no longer holds the job.
+     *
+     * @throws MetadataTooLargeException when the merged metadata would pass the budget; nothing is merged
+     */
     public boolean mergeMetadata(UUID id, UUID token, JsonNode patch) {
         if (patch == null || !patch.isObject()) {
             throw new IllegalArgumentException("metadata patch must be a JSON object");
         }
-        return jdbc.sql(JobSql.MERGE_METADATA)
-                        .params(JSON.writeValueAsString(patch), id, token)
+        String json = JSON.writeValueAsString(patch);
+        if (jdbc.sql(JobSql.MERGE_METADATA)
+                        .params(json, id, token, json, maxMetadataBytes)
                         .update()
-                == 1;
+                == 1) {
+            return true;
+        }
+        Optional<Long> size = jdbc.sql(JobSql.MERGED_METADATA_SIZE)
+                .params(json, id, token)
+                .query(Long.class)
+                .optional();
+        if (size.isPresent() && size.get() > maxMetadataBytes) {
+            throw new MetadataTooLargeException(size.get(), maxMetadataBytes);
+        }
+        return false;
     }
 
     /** Add {@code n} to a counter of a running job; the new value, or empty if the run no longer holds the job. */
@@ -318,32 +534,63 @@ public class JobRepository {
      * {@code version}. Null arguments are left alone.
      */
     public PatchResult patch(UUID id, long version, Integer priority, Instant runAt, JsonNode metadataPatch) {
+        String metadata = metadataPatch == null ? null : JSON.writeValueAsString(metadataPatch);
         Optional<JobRow> patched = jdbc.sql(JobSql.PATCH_JOB)
                 .params(
                         priority,
                         priority,
                         runAt == null ? null : OffsetDateTime.ofInstant(runAt, ZoneOffset.UTC),
-                        metadataPatch == null ? null : JSON.writeValueAsString(metadataPatch),
+                        metadata,
                         id,
-                        version)
+                        version,
+                        metadata,
+                        maxMetadataBytes)
                 .query(JOB)
                 .optional();
         if (patched.isPresent()) {
             return new PatchResult.Patched(patched.get());
         }
-        return find(id).<PatchResult>map(current -> current.version() != version
-                        ? new PatchResult.StaleVersion(current)
-                        : new PatchResult.NotPatchable(current))
-                .orElse(new PatchResult.NotFound());
+        Optional<JobRow> current = find(id);
+        if (current.isEmpty()) {
+            return new PatchResult.NotFound();
+        }
+        JobRow job = current.get();
+        if (job.version() != version) {
+            return new PatchResult.StaleVersion(job);
+        }
+        if (job.state() == JobState.PENDING || job.state() == JobState.RETRY_SCHEDULED) {
+            long size = jdbc.sql(JobSql.PATCHED_METADATA_SIZE)
+                    .params(metadata, id)
+                    .query(Long.class)
+                    .single();
+            if (size > maxMetadataBytes) {
+                return new PatchResult.TooLarge(job, size, maxMetadataBytes);
+            }
+        }
+        return new PatchResult.NotPatchable(job);
     }
 
     // ---- maintenance -----------------------------------------------------------------------
 
-    /** Runs whose lease expired: back to PENDING, or DEAD with no attempt left. */
+    /** {@link #rescueExpired(int, RescuePolicy, String)} with {@link RescuePolicy#DEFAULT}. */
     public Map<UUID, JobState> rescueExpired(int limit, String actor) {
+        return rescueExpired(limit, RescuePolicy.DEFAULT, actor);
+    }
+
+    /**
+     * Runs whose lease expired: RETRY_SCHEDULED after the policy's backoff, or DEAD with no attempt
+     * left or after {@link RescuePolicy#maxRescues()} rescues in a row without an outcome.
+     */
+    public Map<UUID, JobState> rescueExpired(int limit, RescuePolicy policy, String actor) {
         Map<UUID, JobState> rescued = new LinkedHashMap<>();
         jdbc.sql(JobSql.RESCUE_EXPIRED)
-                .params(limit, actor)
+                .params(
+                        limit,
+                        policy.maxRescues(),
+                        (double) policy.backoff().base().toMillis(),
+                        (double) policy.backoff().max().toMillis(),
+                        policy.backoff().jitter(),
+                        actor)
                 .query((rs, n) -> rescued.put(rs.getObject(1, UUID.class), JobState.valueOf(rs.getString(2))))
                 .list();
         return rescued;
@@ -568,7 +815,10 @@ public class JobRepository {
             rs.getString("unique_key"),
             rs.getObject("batch_id", UUID.class),
             rs.getString("order_key"),
-            rs.getInt("effective_priority"));
+            rs.getInt("effective_priority"),
+            (Integer) rs.getObject("timeout_ms"),
+            rs.getInt("lost_runs"),
+            rs.getString("submitted_by"));
 
     private static final RowMapper<Claim> CLAIM = (rs, n) -> {
         JobRow job = JOB.mapRow(rs, n);

@@ -5,7 +5,16 @@ import java.time.Instant;
 import java.util.UUID;
 import tools.jackson.databind.JsonNode;
 
-/** A job as the database holds it. */
+/**
+ * A job as the database holds it. In a {@code GET /jobs} page ({@link JobRepository#list}) the
+ * large columns not asked for ({@code payload}, {@code metadata}, {@code errors}) are {@code null}
+ * and {@code lastError} is cut at 1,000 characters.
+ *
+ * @param timeoutMs the job's own time limit for one run; null = its handler type's
+ * @param lostRuns runs rescued from an expired lease since the job's last outcome
+ * @param submittedBy the principal that submitted the job through the API ({@code token:<name>}
+ *     or {@code jwt:<subject>}); {@code null} for Kafka-first, schedule and callback jobs
+ */
 public record JobRow(
         UUID id,
         String type,
@@ -33,7 +42,10 @@ public record JobRow(
         String uniqueKey,
         UUID batchId,
         String orderKey,
-        int effectivePriority) {
+        int effectivePriority,
+        Integer timeoutMs,
+        int lostRuns,
+        String submittedBy) {
 
     /** The entity tag of this version, for {@code ETag} / {@code If-Match}. */
     public String etag() {

@@ -12,4 +12,10 @@ public sealed interface PatchResult {
     record NotPatchable(JobRow current) implements PatchResult {}
 
     record NotFound() implements PatchResult {}
+
+    /**
+     * The version matches and the job could change, but its metadata would be {@code size} bytes
+     * after the merge, over {@code limit} (HTTP 413); nothing changed.
+     */
+    record TooLarge(JobRow current, long size, long limit) implements PatchResult {}
 }

@@ -19,6 +19,7 @@ public record RunOutcome(
         Objects.requireNonNull(jobId, "jobId");
         Objects.requireNonNull(claimToken, "claimToken");
         Objects.requireNonNull(state, "state");
+        detail = Texts.storable(detail);
         JobState.RUNNING.requireTransitionTo(state);
         if (state == JobState.PENDING) {
             throw new IllegalArgumentException(

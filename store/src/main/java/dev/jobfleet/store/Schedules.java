@@ -1,5 +1,6 @@
 package dev.jobfleet.store;
 
+import dev.jobfleet.model.InputRules;
 import dev.jobfleet.model.JobCodec;
 import dev.jobfleet.model.JobEvent;
 import dev.jobfleet.model.JobIds;
@@ -112,7 +113,7 @@ public class Schedules {
                     null,
                     null,
                     null,
-                    "schedule:" + s.name() + ":" + s.nextTick().getEpochSecond());
+                    InputRules.scheduleKey(s.name(), s.nextTick().getEpochSecond()));
             Submission submission = jobs.submit(event, "schedule:" + s.name());
             if (submission.created()) {
                 created++;

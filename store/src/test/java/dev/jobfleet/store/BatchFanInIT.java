@@ -3,26 +3,67 @@ package dev.jobfleet.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jobfleet.model.JobCodec;
 import dev.jobfleet.model.JobEvent;
 import dev.jobfleet.model.JobState;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.node.ArrayNode;
 
 /**
  * Fan-in: a batch whose 1,000 children finish concurrently completes exactly once and submits its
  * callback exactly once. The count-down runs in the transaction of each child's transition. The
  * naive count-down (read remaining, write remaining - 1) loses decrements and never completes.
+ *
+ * <p>Many batches: {@value #BATCHES} batches whose children are spread over the id order, finished
+ * {@value #PER_STATEMENT} per statement by 16 finishers, so that one statement counts down many
+ * batches. The naive finish statement (version 3's) lets the count-down trigger lock each batch row
+ * as the update reaches its child, in no fixed order, and two finishers deadlock; jobfleet's locks
+ * the batch rows in id order first.
  */
 class BatchFanInIT {
     private static final int THREADS = 16;
     private static final int CHILDREN = 1_000;
+    private static final int BATCHES = 50;
+    private static final int PER_BATCH = 20;
+    private static final int PER_STATEMENT = 6;
+
+    /** The finish statement of version 3: batch rows are locked by the trigger, in update order. */
+    private static final String NAIVE_FINISH = """
+            WITH outcome AS (
+                SELECT * FROM jsonb_to_recordset(CAST(? AS jsonb)) AS o(id uuid, token uuid, state job_state)
+            ), locked AS (
+                SELECT j.id, o.token, o.state AS next_state FROM jobs j JOIN outcome o ON o.id = j.id
+                WHERE j.state = 'RUNNING' AND j.claim_token = o.token
+                ORDER BY j.id
+                FOR UPDATE OF j
+            ), finished AS (
+                UPDATE jobs j
+                SET state = l.next_state, finished_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+                    updated_at = now()
+                FROM locked l
+                WHERE j.id = l.id AND j.state = 'RUNNING' AND j.claim_token = l.token
+                RETURNING j.id, j.state, j.claim_token, j.attempts
+            ), history AS (
+                INSERT INTO job_history (job_id, from_state, to_state, actor, claim_token, attempt, detail)
+                SELECT id, 'RUNNING', state, ?, claim_token, attempts, 'succeeded' FROM finished
+            )
+            SELECT id FROM finished
+            """;
 
     private static TestDatabase db;
     private static JobRepository repository;
@@ -137,6 +178,146 @@ class BatchFanInIT {
                 .hasStackTraceContaining("cannot be re-driven");
         assertThat(repository.find(claims.get(1).jobId()).orElseThrow().state()).isEqualTo(JobState.DEAD);
         assertThat(created.children()).allMatch(Submission::created);
+    }
+
+    @Test
+    void finishersOfChildrenOfManyBatchesNeverDeadlock() {
+        Fleet naive = finishManyBatches("batches.naive", (claims, owner) -> {
+            TransactionTemplate tx = new TransactionTemplate(new DataSourceTransactionManager(db.dataSource()));
+            tx.executeWithoutResult(status -> {
+                // detect quickly: the default deadlock_timeout is 1 s
+                jdbc.sql("SET LOCAL deadlock_timeout = '50ms'").update();
+                jdbc.sql(NAIVE_FINISH).params(outcomes(claims), owner).query().listOfRows();
+            });
+        });
+        Fleet fleet = finishManyBatches(
+                "batches.job",
+                (claims, owner) -> repository.finish(
+                        claims.stream()
+                                .map(c -> RunOutcome.succeeded(c.jobId(), c.token()))
+                                .toList(),
+                        owner));
+
+        System.out.printf(
+                "fan-in over many batches: %d batches x %d children, %d finishers, %d children per statement;"
+                        + " naive (trigger locks batches in update order) deadlocked %d times in %d statements;"
+                        + " jobfleet (batches locked in id order first) %d times in %d statements; each batch"
+                        + " completed once: naive %s, jobfleet %s%n",
+                BATCHES,
+                PER_BATCH,
+                THREADS,
+                PER_STATEMENT,
+                naive.deadlocks,
+                naive.statements,
+                fleet.deadlocks,
+                fleet.statements,
+                naive.completedOnce,
+                fleet.completedOnce);
+        naive.assertRan();
+        assertThat(naive.deadlocks).as("the naive statement must deadlock").isPositive();
+        fleet.assertRan();
+        assertThat(fleet.deadlocks).isZero();
+    }
+
+    /** What one run of {@link #finishManyBatches} saw. */
+    private record Fleet(String type, int threadsDone, long deadlocks, long statements, boolean completedOnce) {
+        void assertRan() {
+            assertThat(threadsDone)
+                    .as("every finisher of %s ran to the end", type)
+                    .isEqualTo(THREADS);
+            assertThat(jdbc.sql("SELECT count(*) FROM jobs WHERE type = ? AND state = 'SUCCEEDED'")
+                            .param(type)
+                            .query(Long.class)
+                            .single())
+                    .as("every child of %s finished", type)
+                    .isEqualTo(BATCHES * PER_BATCH);
+            assertThat(completedOnce)
+                    .as("every batch of %s completed once, with its callback", type)
+                    .isTrue();
+        }
+    }
+
+    /**
+     * {@value #BATCHES} batches of {@value #PER_BATCH} children of {@code type}, the children
+     * inserted in random order across the batches (so a statement's rows, in id or heap order, belong
+     * to the batches in random order: the order a table has after a while of updates); 16 finishers
+     * claim {@value #PER_STATEMENT} at a time and finish them with {@code finish}, retrying a
+     * statement that deadlocked.
+     */
+    private static Fleet finishManyBatches(String type, BiConsumer<List<Claim>, String> finish) {
+        List<UUID> batchIds = new ArrayList<>();
+        List<UUID> childOf = new ArrayList<>();
+        for (int b = 0; b < BATCHES; b++) {
+            UUID batchId = UUID.randomUUID();
+            batchIds.add(batchId);
+            jdbc.sql(BatchSql.INSERT_BATCH)
+                    .params(batchId, "COMPLETE_ALWAYS", "{\"type\": \"" + type + ".done\", \"payload\": {}}", "test")
+                    .update();
+            for (int i = 0; i < PER_BATCH; i++) {
+                childOf.add(batchId);
+            }
+        }
+        Collections.shuffle(childOf, new Random(42));
+        for (UUID batchId : childOf) {
+            repository.submit(Jobs.event(type), JobOptions.NONE.withBatch(batchId), "api");
+        }
+        for (UUID batchId : batchIds) {
+            jdbc.sql(BatchSql.SET_SIZE).params(PER_BATCH, PER_BATCH, batchId).update();
+        }
+        AtomicLong deadlocks = new AtomicLong();
+        AtomicLong statements = new AtomicLong();
+        List<Integer> done = Race.run(THREADS, t -> () -> {
+            String owner = type + "-" + t;
+            while (true) {
+                List<Claim> claims = repository.claimDue(Set.of(type), PER_STATEMENT, owner, Duration.ofMinutes(5));
+                if (claims.isEmpty()) {
+                    if (repository.list(JobState.PENDING, type, 1).isEmpty()) {
+                        return 1;
+                    }
+                    continue;
+                }
+                while (true) {
+                    statements.incrementAndGet();
+                    try {
+                        finish.accept(claims, owner);
+                        break;
+                    } catch (DataAccessException e) {
+                        if (!isDeadlock(e)) {
+                            throw e;
+                        }
+                        deadlocks.incrementAndGet();
+                    }
+                }
+            }
+        });
+        boolean completedOnce = batchIds.stream()
+                .map(id -> batches.find(id).orElseThrow())
+                .allMatch(b -> b.remaining() == 0
+                        && b.succeeded() == PER_BATCH
+                        && b.completions() == 1
+                        && b.callbackJobId() != null);
+        long callbacks = repository.list(null, type + ".done", BATCHES + 1).size();
+        return new Fleet(type, done.size(), deadlocks.get(), statements.get(), completedOnce && callbacks == BATCHES);
+    }
+
+    private static String outcomes(List<Claim> claims) {
+        ArrayNode rows = JobCodec.mapper().createArrayNode();
+        for (Claim c : claims) {
+            rows.addObject()
+                    .put("id", c.jobId().toString())
+                    .put("token", c.token().toString())
+                    .put("state", "SUCCEEDED");
+        }
+        return JobCodec.mapper().writeValueAsString(rows);
+    }
+
+    private static boolean isDeadlock(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && "40P01".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void runAll(String type, String owner, Runnable afterEachChild) {

@@ -108,9 +108,9 @@ class G5AtomicUpdatesIT {
         jdbc.sql("UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE id = ?")
                 .param(old.jobId())
                 .update();
-        repository.rescueExpired(10, "reaper");
+        Jobs.rescueNow(repository, db.dataSource());
         Claim current = repository
-                .claim(List.of(old.jobId()), Set.of("g5.fenced"), "w2", Duration.ofMinutes(1))
+                .claimSuspect(Set.of("g5.fenced"), "w2", Duration.ofMinutes(1))
                 .get(0);
         ObjectNode patch = JobCodec.mapper().createObjectNode().put("stale", true);
         assertThat(repository.mergeMetadata(old.jobId(), old.token(), patch)).isFalse();

@@ -111,10 +111,10 @@ class JobRepositoryIT {
         Claim first =
                 repository.claim(List.of(id), Set.of("repo.fence"), "w1", LEASE).get(0);
         expireLease(id);
-        assertThat(repository.rescueExpired(10, "reaper")).containsEntry(id, JobState.PENDING);
+        assertThat(Jobs.rescueNow(repository, db.dataSource())).containsEntry(id, JobState.RETRY_SCHEDULED);
         // the same worker id claims again: a fresh token
         Claim second =
-                repository.claim(List.of(id), Set.of("repo.fence"), "w1", LEASE).get(0);
+                repository.claimSuspect(Set.of("repo.fence"), "w1", LEASE).get(0);
         assertThat(second.token()).isNotEqualTo(first.token());
 
         assertThat(repository.extendLeases(Map.of(id, first.token()), LEASE)).isEmpty();
@@ -133,7 +133,12 @@ class JobRepositoryIT {
         assertThat(repository.history(id))
                 .extracting(HistoryEntry::to)
                 .containsExactly(
-                        JobState.PENDING, JobState.RUNNING, JobState.PENDING, JobState.RUNNING, JobState.SUCCEEDED);
+                        JobState.PENDING,
+                        JobState.RUNNING,
+                        JobState.RETRY_SCHEDULED,
+                        JobState.PENDING,
+                        JobState.RUNNING,
+                        JobState.SUCCEEDED);
     }
 
     @Test
@@ -204,6 +209,63 @@ class JobRepositoryIT {
         JobRow row = repository.find(id).orElseThrow();
         assertThat(row.lastError()).contains("lease expired while held by w");
         assertThat(row.finishedAt()).isNotNull();
+    }
+
+    @Test
+    void aRescuedRunIsBackedOffAndTheMaxRescuesInARowMakeTheJobDead() {
+        RescuePolicy policy =
+                new RescuePolicy(3, new dev.jobfleet.model.Backoff(Duration.ofSeconds(10), Duration.ofMinutes(1), 0));
+        UUID id = repository.submit(Jobs.event("repo.crash"), "api").job().id();
+        for (int lost = 1; lost <= 2; lost++) {
+            List<Claim> taken = lost == 1
+                    ? repository.claim(List.of(id), Set.of("repo.crash"), "w1", LEASE)
+                    : repository.claimSuspect(Set.of("repo.crash"), "w" + lost, LEASE);
+            assertThat(taken).hasSize(1);
+            expireLease(id);
+            assertThat(repository.rescueExpired(10, policy, "reaper")).containsEntry(id, JobState.RETRY_SCHEDULED);
+            JobRow row = repository.find(id).orElseThrow();
+            assertThat(row.lostRuns()).isEqualTo(lost);
+            // attempt n lost: backed off base * 2^(n-1), from the database clock
+            double waitSeconds = jdbc.sql("SELECT extract(epoch FROM run_at - now()) FROM jobs WHERE id = ?")
+                    .param(id)
+                    .query(Double.class)
+                    .single();
+            assertThat(waitSeconds).isBetween(10.0 * (1 << (lost - 1)) - 2, 10.0 * (1 << (lost - 1)) + 0.5);
+            jdbc.sql("UPDATE jobs SET run_at = now() WHERE id = ?").param(id).update();
+            assertThat(repository.promoteDueRetries(10, "promoter")).isEqualTo(1);
+        }
+        assertThat(repository.claim(List.of(id), Set.of("repo.crash"), "w3", LEASE))
+                .as("a suspect is not claimed by id")
+                .isEmpty();
+        assertThat(repository.claimDue(Set.of("repo.crash"), 10, "w3", LEASE))
+                .as("nor among due jobs")
+                .isEmpty();
+        assertThat(repository.claimSuspect(Set.of("repo.crash"), "w3", LEASE)).hasSize(1);
+        expireLease(id);
+        assertThat(repository.rescueExpired(10, policy, "reaper")).containsEntry(id, JobState.DEAD);
+        JobRow dead = repository.find(id).orElseThrow();
+        assertThat(dead.lastError()).isEqualTo("its worker was lost 3 times");
+        assertThat(dead.attempts()).isEqualTo(3).isLessThan(dead.maxAttempts());
+        assertThat(dead.errors().get(2).get("message").asString())
+                .isEqualTo("its worker was lost 3 times (last held by w3)");
+        assertThat(dead.finishedAt()).isNotNull();
+    }
+
+    @Test
+    void anOutcomeEndsTheRescuesInARow() {
+        UUID id = repository.submit(Jobs.event("repo.lost-once"), "api").job().id();
+        repository.claim(List.of(id), Set.of("repo.lost-once"), "w1", LEASE);
+        expireLease(id);
+        Jobs.rescueNow(repository, db.dataSource());
+        assertThat(repository.find(id).orElseThrow().lostRuns()).isEqualTo(1);
+        Claim second =
+                repository.claimSuspect(Set.of("repo.lost-once"), "w2", LEASE).get(0);
+        assertThat(repository.finish(
+                        List.of(RunOutcome.retry(
+                                id, second.token(), Duration.ofMinutes(5), AttemptError.of(2, "try later"))),
+                        "w2"))
+                .containsEntry(id, JobState.RETRY_SCHEDULED);
+        assertThat(repository.find(id).orElseThrow().lostRuns()).isZero();
     }
 
     @Test

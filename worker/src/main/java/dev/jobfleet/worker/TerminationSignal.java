@@ -13,7 +13,7 @@ import sun.misc.Signal;
  * <p>The JVM's own handler runs the shutdown hooks (Spring Boot's closes the context, so the
  * worker does shut down gracefully) but then exits with status 143 (128 + 15), which Kubernetes
  * and systemd report as a failure. This handler replaces it: it closes the context the same way
- * ({@link WorkerLifecycle}: readiness down, stop polling, let handlers finish within {@code
+ * ({@link dev.jobfleet.worker.run.WorkerEngine}: readiness down, stop intake, let handlers finish within {@code
  * shutdown-grace}, release the rest, commit offsets) and exits with the context's exit code,
  * 0 unless closing failed. A second SIGTERM while the first is being handled is ignored; SIGKILL
  * remains the way to stop at once.

@@ -1,30 +1,64 @@
 package dev.jobfleet.worker;
 
+import dev.jobfleet.store.DeadLetterStore;
 import dev.jobfleet.store.JobRepository;
+import dev.jobfleet.worker.kafka.DeadLetterRelay;
+import dev.jobfleet.worker.kafka.JobConsumer;
 import dev.jobfleet.worker.metrics.QueueDepthGauges;
 import dev.jobfleet.worker.metrics.WorkerMetrics;
 import dev.jobfleet.worker.run.DuePoller;
+import dev.jobfleet.worker.run.EngineHealth;
 import dev.jobfleet.worker.run.HandlerRegistry;
+import dev.jobfleet.worker.run.HandlerTimeouts;
 import dev.jobfleet.worker.run.JobClaims;
-import dev.jobfleet.worker.run.JobRunner;
-import dev.jobfleet.worker.run.LeaseHeartbeat;
+import dev.jobfleet.worker.run.PeriodicTask;
+import dev.jobfleet.worker.run.RunEngine;
 import dev.jobfleet.worker.run.RunOutcomes;
+import dev.jobfleet.worker.run.WorkerEngine;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import javax.sql.DataSource;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.context.annotation.Primary;
 
-/** The worker's core: repository, handlers, claims, the runner and what drives it. */
+/**
+ * The worker's core: repositories, handlers, claims, the run engine and the stages around it
+ * (see {@link WorkerEngine}).
+ */
 @Configuration(proxyBeanMethods = false)
 public class WorkerConfiguration {
+    /** Connections of the engine's own pool: intake, completer, heartbeat, poller. */
+    static final int ENGINE_CONNECTIONS = 4;
+
+    /** The repository on the application's pool: handlers' writes, chores, the demo audit. */
     @Bean
+    @Primary
     @DependsOnDatabaseInitialization
     JobRepository jobRepository(DataSource dataSource) {
         return new JobRepository(dataSource);
+    }
+
+    @Bean
+    @DependsOnDatabaseInitialization
+    EnginePool enginePool(DataSource dataSource) {
+        return new EnginePool(dataSource, ENGINE_CONNECTIONS);
+    }
+
+    /** The repository on the engine's own pool. */
+    @Bean
+    JobRepository engineJobRepository(EnginePool pool) {
+        return new JobRepository(pool.dataSource());
+    }
+
+    @Bean
+    DeadLetterStore deadLetterStore(EnginePool pool) {
+        return new DeadLetterStore(pool.dataSource());
     }
 
     @Bean
@@ -38,47 +72,74 @@ public class WorkerConfiguration {
     }
 
     @Bean
-    QueueDepthGauges queueDepthGauges(JobRepository jobs, MeterRegistry registry) {
-        return new QueueDepthGauges(jobs, registry);
+    QueueDepthGauges queueDepthGauges(
+            JobRepository jobRepository, MeterRegistry registry, WorkerProperties properties) {
+        return new QueueDepthGauges(jobRepository, registry, properties.queueMetricsMaxTypes());
     }
 
     @Bean
     JobClaims jobClaims(
-            JobRepository jobs, HandlerRegistry handlers, WorkerMetrics metrics, WorkerProperties properties) {
-        return new JobClaims(jobs, handlers, metrics, properties.id(), properties.lease());
+            @Qualifier("engineJobRepository") JobRepository engineJobs,
+            HandlerRegistry handlers,
+            WorkerMetrics metrics,
+            WorkerProperties properties) {
+        return new JobClaims(engineJobs, handlers, metrics, properties.id(), properties.lease());
     }
 
     @Bean
-    JobRunner jobRunner(
+    RunEngine runEngine(
             HandlerRegistry handlers,
-            JobRepository jobs,
+            JobRepository jobRepository,
             WorkerMetrics metrics,
             Clock clock,
             WorkerProperties properties) {
-        return new JobRunner(
+        return new RunEngine(
                 handlers,
-                jobs,
+                jobRepository,
                 new RunOutcomes(properties.backoff()),
+                new HandlerTimeouts(properties.handlerTimeout(), properties.handlerTimeouts()),
                 metrics,
                 clock,
                 properties.id(),
                 properties.lease(),
-                properties.concurrency());
+                properties.concurrency(),
+                properties.capacity(),
+                properties.stuckAfter());
     }
 
     @Bean
-    LeaseHeartbeat leaseHeartbeat(
-            JobRunner runner, JobRepository jobs, WorkerMetrics metrics, WorkerProperties properties) {
-        return new LeaseHeartbeat(runner, jobs, metrics, properties.lease(), properties.heartbeatInterval());
-    }
-
-    @Bean
-    WorkerLifecycle workerLifecycle(
-            JobRunner runner,
+    WorkerEngine workerEngine(
+            RunEngine engine,
+            @Qualifier("engineJobRepository") JobRepository engineJobs,
             JobClaims claims,
-            WorkerProperties properties,
-            KafkaListenerEndpointRegistry listeners,
-            ApplicationEventPublisher events) {
-        return new WorkerLifecycle(runner, new DuePoller(runner, claims), listeners, events, properties);
+            JobConsumer consumer,
+            DeadLetterRelay deadLetterRelay,
+            ApplicationEventPublisher events,
+            WorkerMetrics metrics,
+            WorkerProperties properties) {
+        PeriodicTask relay =
+                new PeriodicTask("jobfleet-dead-letter-relay", Duration.ofSeconds(1), deadLetterRelay::relayOnce);
+        return new WorkerEngine(
+                engine,
+                engineJobs,
+                new DuePoller(engine, claims, properties.maxPollRecords(), properties.suspectProbation()),
+                consumer,
+                List.of(relay),
+                events,
+                properties.id(),
+                properties.lease(),
+                properties.heartbeatInterval(),
+                properties.pollInterval(),
+                properties.completer().flushInterval(),
+                properties.completer().batch(),
+                properties.shutdownGrace(),
+                properties.shutdownExitWait(),
+                metrics);
+    }
+
+    /** Liveness: stuck handlers, the poll thread, periodic tasks (see {@link EngineHealth}). */
+    @Bean
+    EngineHealth engineHealthIndicator(WorkerEngine worker, WorkerProperties properties) {
+        return new EngineHealth(worker, properties.maxStuckHandlers());
     }
 }

@@ -26,29 +26,43 @@ import java.util.concurrent.TimeUnit;
 final class ChildWorker implements AutoCloseable {
     private final Process process;
     private final Path log;
-    private final int port;
+    /** Where its actuator answers (readiness, liveness, prometheus). */
+    private final int managementPort;
 
-    private ChildWorker(Process process, Path log, int port) {
+    private final String workerId;
+
+    private ChildWorker(Process process, Path log, int managementPort, String workerId) {
+        this.workerId = workerId;
         this.process = process;
         this.log = log;
-        this.port = port;
+        this.managementPort = managementPort;
     }
 
     /** Starts the worker and waits until its readiness probe answers 200. */
     static ChildWorker start(String workerId, TestDatabase db, TestBroker kafka, Map<String, String> settings)
             throws IOException {
+        return start(WorkerApplication.class, workerId, db, kafka, settings);
+    }
+
+    /** Starts {@code main} (a worker application's main class) and waits until it is ready. */
+    static ChildWorker start(
+            Class<?> main, String workerId, TestDatabase db, TestBroker kafka, Map<String, String> settings)
+            throws IOException {
         int port = freePort();
+        int managementPort = freePort();
         Map<String, String> all = new LinkedHashMap<>();
         all.put("server.port", String.valueOf(port));
+        all.put("management.server.port", String.valueOf(managementPort));
         all.put("spring.datasource.hikari.maximum-pool-size", "4");
         all.putAll(settings);
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1",
                 "-Xss512k",
+                "-XX:+ExitOnOutOfMemoryError",
                 "-cp",
                 System.getProperty("java.class.path"),
-                WorkerApplication.class.getName()));
+                main.getName()));
         command.addAll(WorkerApp.args(workerId, db, kafka, all));
         Path log = Path.of("target", workerId + "-" + port + ".log").toAbsolutePath();
         Files.createDirectories(log.getParent());
@@ -56,7 +70,7 @@ final class ChildWorker implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        ChildWorker worker = new ChildWorker(process, log, port);
+        ChildWorker worker = new ChildWorker(process, log, managementPort, workerId);
         await().atMost(Duration.ofMinutes(2))
                 .pollInterval(Duration.ofMillis(250))
                 .until(() -> worker.readiness() == 200 || !process.isAlive());
@@ -64,6 +78,10 @@ final class ChildWorker implements AutoCloseable {
             throw new IllegalStateException("the worker exited at startup:\n" + worker.tail());
         }
         return worker;
+    }
+
+    String workerId() {
+        return workerId;
     }
 
     Process process() {
@@ -79,8 +97,54 @@ final class ChildWorker implements AutoCloseable {
         try {
             return HttpClient.newHttpClient()
                     .send(
+                            HttpRequest.newBuilder(URI.create(
+                                            "http://localhost:" + managementPort + "/actuator/health/readiness"))
+                                    .timeout(Duration.ofSeconds(2))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The status of {@code /actuator/health/liveness}; -1 when nothing answers. */
+    int liveness() {
+        return status("/actuator/health/liveness");
+    }
+
+    /** The value of a gauge in {@code /actuator/prometheus} (first series of that name); NaN if absent. */
+    double gauge(String name) {
+        try {
+            String body = HttpClient.newHttpClient()
+                    .send(
                             HttpRequest.newBuilder(
-                                            URI.create("http://localhost:" + port + "/actuator/health/readiness"))
+                                            URI.create("http://localhost:" + managementPort + "/actuator/prometheus"))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+            return body.lines()
+                    .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                    .map(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                    .findFirst()
+                    .orElse(Double.NaN);
+        } catch (IOException e) {
+            return Double.NaN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private int status(String path) {
+        try {
+            return HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + path))
                                     .timeout(Duration.ofSeconds(2))
                                     .build(),
                             HttpResponse.BodyHandlers.discarding())

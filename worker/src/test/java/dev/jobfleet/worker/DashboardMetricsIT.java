@@ -28,7 +28,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -186,6 +185,6 @@ class DashboardMetricsIT {
     }
 
     private static int port() {
-        return ((WebServerApplicationContext) worker).getWebServer().getPort();
+        return WorkerApp.managementPort(worker);
     }
 }

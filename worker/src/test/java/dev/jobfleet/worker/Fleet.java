@@ -37,8 +37,11 @@ final class Fleet implements AutoCloseable {
     static final Duration AGING_STEP = Duration.ofMillis(200);
     static final Duration AGING_INTERVAL = Duration.ofMillis(100);
     /** The test classes that share the fleet; it closes when all that run have finished. */
-    static final Set<Class<?>> USERS =
-            Set.of(FleetChoresIT.class, FleetG4ConcurrencyLimitIT.class, FleetG5HandlerContextIT.class);
+    static final Set<Class<?>> USERS = Set.of(
+            FleetChoresIT.class,
+            FleetG4ConcurrencyLimitIT.class,
+            FleetG5HandlerContextIT.class,
+            FleetHandlerLockIT.class);
 
     final TestDatabase db;
     final TestBroker kafka;
@@ -58,7 +61,10 @@ final class Fleet implements AutoCloseable {
 
     /** The test handlers every instance runs, by the test class that uses them. */
     private static List<JobHandler> handlers(TestDatabase db) {
-        return FleetG5HandlerContextIT.handlers(db.dataSource());
+        List<JobHandler> all = new ArrayList<>(FleetG5HandlerContextIT.handlers(db.dataSource()));
+        all.addAll(FleetG4ConcurrencyLimitIT.handlers(db.dataSource()));
+        all.addAll(FleetHandlerLockIT.handlers(db.dataSource()));
+        return all;
     }
 
     private List<ConfigurableApplicationContext> startAll(List<? extends JobHandler> handlers) {

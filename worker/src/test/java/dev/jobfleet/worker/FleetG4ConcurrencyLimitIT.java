@@ -6,15 +6,17 @@ import static org.awaitility.Awaitility.await;
 import dev.jobfleet.model.JobCodec;
 import dev.jobfleet.model.JobEvent;
 import dev.jobfleet.model.JobIds;
-import dev.jobfleet.model.JobState;
+import dev.jobfleet.model.Outcome;
 import dev.jobfleet.store.ConcurrencyLimits;
-import dev.jobfleet.store.Race;
-import dev.jobfleet.store.RunOutcome;
+import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.store.Sampler;
+import dev.jobfleet.worker.api.JobContext;
+import dev.jobfleet.worker.api.JobHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -26,9 +28,12 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * of concurrency 8 (32 handler slots). A sampler reads the key's RUNNING count from the database
  * all along; it never exceeds the limit, and every job succeeds.
  *
- * <p>The negative control, in the same test with as many threads as the fleet has slots, counts
- * the key's running jobs in Java and claims if there is room (check-then-claim), and overshoots.
- * Store's {@code G4ConcurrencyLimitIT} has the same control against the claim statement itself.
+ * <p>The negative control runs inside the fleet too, on the same workers: {@value #NAIVE_JOBS}
+ * jobs of a handler that limits itself the hand-rolled way. It counts the executions of its kind in
+ * progress and, below the limit, records its own and works 20 ms; at the limit it asks to be
+ * retried shortly. Handlers on different workers count at the same time, all see room, and more
+ * than the limit work at once. Store's {@code G4ConcurrencyLimitIT} has a control against the claim
+ * statement itself.
  */
 @ExtendWith(Fleet.Extension.class)
 class FleetG4ConcurrencyLimitIT {
@@ -36,8 +41,6 @@ class FleetG4ConcurrencyLimitIT {
     private static final int LIMIT = 3;
     private static final int NAIVE_JOBS = 100;
     private static final String KEY = "g4-fleet";
-    private static final String NAIVE_KEY = "g4-naive";
-    private static final String NAIVE_TYPE = "g4.naive";
 
     private static Fleet fleet;
     private static ConcurrencyLimits limits;
@@ -50,17 +53,33 @@ class FleetG4ConcurrencyLimitIT {
         jdbc = JdbcClient.create(fleet.db.dataSource());
     }
 
+    /** The handlers of this test, registered on every worker of the fleet. */
+    static List<JobHandler> handlers(DataSource dataSource) {
+        return List.of(new CountThenRun(dataSource));
+    }
+
     @Test
     void fourWorkersNeverRunMoreJobsOfAKeyThanItsLimit() {
-        int slots = Fleet.INSTANCES * Fleet.CONCURRENCY;
+        long naiveStarted = System.nanoTime();
         for (int i = 0; i < NAIVE_JOBS; i++) {
-            fleet.jobs.submit(event(NAIVE_TYPE, "{}", NAIVE_KEY), "test");
+            fleet.kafka.send(event(CountThenRun.TYPE, "{}", null));
         }
-        long naiveMax;
-        try (Sampler sampler = new Sampler("naive", () -> limits.running(NAIVE_KEY))) {
-            Race.run(slots, t -> () -> naiveCheckThenClaim("naive-" + t));
-            naiveMax = sampler.max();
-        }
+        await().atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> jdbc.sql("SELECT count(*) FROM jobs WHERE type = ? AND state IN ('SUCCEEDED', 'DEAD')")
+                                .param(CountThenRun.TYPE)
+                                .query(Long.class)
+                                .single()
+                        == NAIVE_JOBS);
+        long naiveMillis = (System.nanoTime() - naiveStarted) / 1_000_000;
+        long naiveSucceeded = jdbc.sql("SELECT count(*) FROM jobs WHERE type = ? AND state = 'SUCCEEDED'")
+                .param(CountThenRun.TYPE)
+                .query(Long.class)
+                .single();
+        Map<String, Long> naiveByWorker = executionsByWorker("j.type = ?", CountThenRun.TYPE);
+        long naiveExecutions =
+                naiveByWorker.values().stream().mapToLong(Long::longValue).sum();
+        long naiveMax = maxOverlappingExecutions("j.type = ?", CountThenRun.TYPE);
 
         limits.set(KEY, LIMIT);
         long started = System.nanoTime();
@@ -78,14 +97,31 @@ class FleetG4ConcurrencyLimitIT {
             samples = sampler.samples();
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
-        long overlap = maxOverlappingExecutions();
-        Map<String, Long> byWorker = executionsByWorker();
+        long overlap = maxOverlappingExecutions("j.concurrency_key = ?", KEY);
+        Map<String, Long> byWorker = executionsByWorker("j.concurrency_key = ?", KEY);
 
         System.out.printf(
-                "G4 across %d workers x %d slots, limit %d: naive check-then-claim peaked at %d running;"
-                        + " jobfleet at %d (%d samples), executions overlapping at most %d; %d jobs in %d ms, by worker %s%n",
-                Fleet.INSTANCES, Fleet.CONCURRENCY, LIMIT, naiveMax, max, samples, overlap, JOBS, millis, byWorker);
-        assertThat(naiveMax).as("the naive version must exceed the limit").isGreaterThan(LIMIT);
+                "G4 across %d workers x %d slots, limit %d: naive count-then-run handler on the same workers had"
+                        + " %d executions at once (%d jobs in %d ms, by worker %s); jobfleet peaked at %d running"
+                        + " (%d samples), executions overlapping at most %d; %d jobs in %d ms, by worker %s%n",
+                Fleet.INSTANCES,
+                Fleet.CONCURRENCY,
+                LIMIT,
+                naiveMax,
+                NAIVE_JOBS,
+                naiveMillis,
+                naiveByWorker,
+                max,
+                samples,
+                overlap,
+                JOBS,
+                millis,
+                byWorker);
+        // the control's own preconditions: every naive job ran to its end, once, on several workers
+        assertThat(naiveSucceeded).as("every naive job succeeded").isEqualTo(NAIVE_JOBS);
+        assertThat(naiveExecutions).as("each naive job worked once").isEqualTo(NAIVE_JOBS);
+        assertThat(naiveByWorker).as("the naive jobs ran across the instances").hasSizeGreaterThanOrEqualTo(2);
+        assertThat(naiveMax).as("the naive handler must exceed the limit").isGreaterThan(LIMIT);
         assertThat(max).isLessThanOrEqualTo(LIMIT).isPositive();
         assertThat(overlap).isLessThanOrEqualTo(LIMIT).isPositive();
         assertThat(count("SELECT count(*) FROM jobs WHERE concurrency_key = ? AND state <> 'SUCCEEDED'"))
@@ -100,56 +136,67 @@ class FleetG4ConcurrencyLimitIT {
     }
 
     private static JobEvent event(String type, String payload, String key) {
-        return new JobEvent(JobIds.next(), type, JobCodec.mapper().readTree(payload), null, null, 3, key, null);
+        return new JobEvent(JobIds.next(), type, JobCodec.mapper().readTree(payload), null, null, 1000, key, null);
     }
 
     private static long count(String sql) {
         return jdbc.sql(sql).param(KEY).query(Long.class).single();
     }
 
-    /** Hand-rolled: count the running jobs of the key, and claim one if there is room. */
-    private static Void naiveCheckThenClaim(String owner) {
-        while (true) {
-            if (fleet.jobs.list(JobState.PENDING, NAIVE_TYPE, 1).isEmpty()) {
-                return null;
-            }
-            if (limits.running(NAIVE_KEY) >= LIMIT) {
-                continue;
-            }
-            List<Map.Entry<UUID, UUID>> claimed = jdbc.sql("""
-                            UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, claim_token = gen_random_uuid(),
-                                lease_owner = ?, lease_expires_at = now() + interval '5 minutes'
-                            WHERE id = (SELECT id FROM jobs WHERE type = ? AND state = 'PENDING'
-                                        ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-                            RETURNING id, claim_token""")
-                    .params(owner, NAIVE_TYPE)
-                    .query((rs, n) -> Map.entry(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)))
-                    .list();
-            for (Map.Entry<UUID, UUID> c : claimed) {
-                jdbc.sql("SELECT pg_sleep(0.02)").query().singleValue();
-                fleet.jobs.finish(List.of(RunOutcome.succeeded(c.getKey(), c.getValue())), owner);
-            }
-        }
-    }
-
-    private static long maxOverlappingExecutions() {
+    private static long maxOverlappingExecutions(String where, String value) {
         return jdbc.sql("""
                         WITH e AS (
                             SELECT d.started_at, d.finished_at FROM demo_execution d JOIN jobs j ON j.id = d.job_id
-                            WHERE j.concurrency_key = ?)
+                            WHERE %s)
                         SELECT coalesce(max((SELECT count(*) FROM e b
                                              WHERE b.started_at <= a.started_at AND b.finished_at > a.started_at)), 0)
-                        FROM e a""").param(KEY).query(Long.class).single();
+                        FROM e a""".formatted(where)).param(value).query(Long.class).single();
     }
 
-    private static Map<String, Long> executionsByWorker() {
+    private static Map<String, Long> executionsByWorker(String where, String value) {
         Map<String, Long> byWorker = new java.util.TreeMap<>();
         jdbc.sql("""
                         SELECT d.worker_id, count(*) FROM demo_execution d JOIN jobs j ON j.id = d.job_id
-                        WHERE j.concurrency_key = ? GROUP BY d.worker_id""")
-                .param(KEY)
+                        WHERE %s GROUP BY d.worker_id""".formatted(where))
+                .param(value)
                 .query((rs, n) -> byWorker.put(rs.getString(1), rs.getLong(2)))
                 .list();
         return byWorker;
+    }
+
+    /**
+     * Hand-rolled limiting in the handler: count the executions of this type in progress; below the
+     * limit, record this one and work 20 ms; at the limit, ask to be retried in 20 ms.
+     */
+    private static final class CountThenRun implements JobHandler {
+        static final String TYPE = "g4.naive.handler";
+        private final JobRepository jobs;
+        private final JdbcClient jdbc;
+
+        CountThenRun(DataSource dataSource) {
+            this.jobs = new JobRepository(dataSource);
+            this.jdbc = JdbcClient.create(dataSource);
+        }
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+
+        @Override
+        public Outcome handle(JobContext context) throws Exception {
+            long inProgress = jdbc.sql("""
+                            SELECT count(*) FROM demo_execution d JOIN jobs j ON j.id = d.job_id
+                            WHERE j.type = ? AND d.finished_at IS NULL""").param(TYPE).query(Long.class).single();
+            if (inProgress >= LIMIT) {
+                return Outcome.retryAfter(Duration.ofMillis(20), inProgress + " running, limit " + LIMIT);
+            }
+            long execution =
+                    jobs.startExecution(context.jobId(), context.workerId(), context.claimToken(), context.attempt());
+            // the work the job stands for
+            TimeUnit.MILLISECONDS.sleep(20);
+            jobs.endExecution(execution);
+            return Outcome.completed();
+        }
     }
 }

@@ -19,8 +19,7 @@ import dev.jobfleet.store.TestDatabase;
 import dev.jobfleet.worker.api.JobContext;
 import dev.jobfleet.worker.api.JobHandler;
 import dev.jobfleet.worker.api.LeaseLostException;
-import dev.jobfleet.worker.run.JobRunner;
-import dev.jobfleet.worker.run.LeaseHeartbeat;
+import dev.jobfleet.worker.run.WorkerEngine;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -98,7 +97,7 @@ class FrozenWorkerIT {
         a = WorkerApp.start("worker-a", db, kafka, with("jobfleet.worker.concurrency", "2"), List.of(onA));
         assertThat(onA.started.await(90, TimeUnit.SECONDS)).isTrue();
         UUID tokenA = onA.contexts.get(job).claimToken();
-        a.getBean(LeaseHeartbeat.class).stop(); // A freezes: nothing extends its leases any more
+        a.getBean(WorkerEngine.class).heartbeat().stop(); // A freezes: nothing extends its leases any more
         long frozen = System.nanoTime();
 
         LatchedHandler onB = new LatchedHandler("worker-b");
@@ -125,7 +124,7 @@ class FrozenWorkerIT {
         // A wakes up
         onA.release.countDown();
         assertThat(onA.finished.await(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(a.getBean(JobRunner.class).awaitIdle(Duration.ofSeconds(10)))
+        assertThat(a.getBean(WorkerEngine.class).awaitIdle(Duration.ofSeconds(10)))
                 .as("A tried to write its outcomes")
                 .isTrue();
         int historyBefore = jobs.history(job).size();
@@ -165,15 +164,16 @@ class FrozenWorkerIT {
                 .containsExactly(
                         tuple(null, JobState.PENDING),
                         tuple(JobState.PENDING, JobState.RUNNING),
-                        tuple(JobState.RUNNING, JobState.PENDING),
+                        tuple(JobState.RUNNING, JobState.RETRY_SCHEDULED),
+                        tuple(JobState.RETRY_SCHEDULED, JobState.PENDING),
                         tuple(JobState.PENDING, JobState.RUNNING),
                         tuple(JobState.RUNNING, JobState.CANCELLED));
         assertThat(history.get(1).claimToken()).isEqualTo(tokenA);
         assertThat(history.get(1).actor()).isEqualTo("worker-a");
         assertThat(history.get(2).detail()).startsWith("lease expired, held by worker-a");
-        assertThat(history.get(3).claimToken()).isEqualTo(tokenB);
-        assertThat(history.get(3).actor()).isEqualTo("worker-b");
         assertThat(history.get(4).claimToken()).isEqualTo(tokenB);
+        assertThat(history.get(4).actor()).isEqualTo("worker-b");
+        assertThat(history.get(5).claimToken()).isEqualTo(tokenB);
         assertThat(done.rescueCount()).isEqualTo(1);
         assertThat(done.attempts()).isEqualTo(2);
         HistoryEntry thirdClaim = jobs.history(third).stream()
@@ -182,7 +182,7 @@ class FrozenWorkerIT {
                 .orElseThrow();
         assertThat(thirdClaim.at())
                 .as("the third job ran after B's run")
-                .isAfterOrEqualTo(history.get(4).at());
+                .isAfterOrEqualTo(history.get(5).at());
         assertThat(onB.peak(KEY)).isEqualTo(1);
         assertThat(limits.find(KEY).orElseThrow().taken()).isZero();
 

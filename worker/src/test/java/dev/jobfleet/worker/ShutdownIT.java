@@ -10,7 +10,7 @@ import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.store.JobRow;
 import dev.jobfleet.store.TestDatabase;
 import dev.jobfleet.worker.Executions.Execution;
-import dev.jobfleet.worker.kafka.JobEventListener;
+import dev.jobfleet.worker.kafka.JobConsumer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,10 +25,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
-import org.springframework.kafka.listener.MessageListenerContainer;
 
 /**
  * Graceful shutdown: readiness goes down first, a handler that ends within the grace period has
@@ -61,16 +58,15 @@ class ShutdownIT {
                 WorkerApp.start(WORKER, db, kafka, Map.of("jobfleet.worker.shutdown-grace", "4s"));
         UUID quick = JobIds.next();
         UUID slow = JobIds.next();
-        MessageListenerContainer container =
-                worker.getBean(KafkaListenerEndpointRegistry.class).getListenerContainer(JobEventListener.ID);
+        JobConsumer container = worker.getBean(JobConsumer.class);
         container.pause();
-        await().atMost(Duration.ofSeconds(20)).until(container::isContainerPaused);
+        await().atMost(Duration.ofSeconds(20)).until(container::isPaused);
         RecordMetadata quickRecord = kafka.send(WorkerFlowIT.event(quick, "demo.sleep", "{\"ms\": 1500}", 3));
         RecordMetadata slowRecord = kafka.send(WorkerFlowIT.event(slow, "demo.sleep", "{\"ms\": 120000}", 3));
         container.resume();
         await().atMost(Duration.ofSeconds(20))
                 .until(() -> state(quick) == JobState.RUNNING && state(slow) == JobState.RUNNING);
-        int port = ((WebServerApplicationContext) worker).getWebServer().getPort();
+        int port = WorkerApp.managementPort(worker);
         assertThat(readiness(port)).isEqualTo(200);
 
         long closing = System.nanoTime();
@@ -94,7 +90,7 @@ class ShutdownIT {
         HistoryEntry last = jobs.history(slow).getLast();
         assertThat(last.from()).isEqualTo(JobState.RUNNING);
         assertThat(last.to()).isEqualTo(JobState.PENDING);
-        assertThat(last.detail()).isEqualTo("released on shutdown");
+        assertThat(last.detail()).isEqualTo("handed back");
         List<Execution> slowRuns = new Executions(db.dataSource()).of(slow);
         assertThat(slowRuns).hasSize(1);
         assertThat(slowRuns.getFirst().finishedAt())

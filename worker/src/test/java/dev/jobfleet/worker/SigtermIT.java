@@ -111,7 +111,7 @@ class SigtermIT {
                     .as("the released run gave its attempt back")
                     .isZero();
             assertThat(released.leaseOwner()).isNull();
-            assertThat(release.detail()).isEqualTo("released on shutdown");
+            assertThat(release.detail()).isEqualTo("handed back");
             assertThat(release.actor()).isEqualTo(WORKER);
             assertThat(shortCommitted).isGreaterThan(shortRecord.offset());
             assertThat(longCommitted).isGreaterThan(longRecord.offset());

@@ -2,6 +2,8 @@ package dev.jobfleet.worker;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.jobfleet.containers.Backends;
+import dev.jobfleet.containers.Containers;
 import dev.jobfleet.model.JobCodec;
 import dev.jobfleet.model.JobEvent;
 import dev.jobfleet.model.Topics;
@@ -26,15 +28,22 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+import org.testcontainers.kafka.KafkaContainer;
 
-/** A real Kafka broker (KRaft, in-process) for one test class, with a producer and an admin client. */
+/**
+ * A real Kafka broker (KRaft) for one test class, with a producer and an admin client: a Kafka
+ * container where a Docker engine answers ({@link Backends}), the embedded in-process broker
+ * otherwise.
+ */
 final class TestBroker implements AutoCloseable {
-    private final EmbeddedKafkaKraftBroker broker;
+    private final String bootstrap;
+    private final Runnable stop;
     private final KafkaProducer<String, byte[]> producer;
     private final Admin admin;
 
-    private TestBroker(EmbeddedKafkaKraftBroker broker) {
-        this.broker = broker;
+    private TestBroker(String bootstrap, Runnable stop) {
+        this.bootstrap = bootstrap;
+        this.stop = stop;
         this.producer = new KafkaProducer<>(
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(), ProducerConfig.ACKS_CONFIG, "all"),
                 new StringSerializer(),
@@ -44,14 +53,18 @@ final class TestBroker implements AutoCloseable {
 
     /** A broker without topics: the worker creates them, as it does in production. */
     static TestBroker start() {
+        if (Backends.containers()) {
+            KafkaContainer kafka = Containers.startedKafka();
+            return new TestBroker(kafka.getBootstrapServers(), kafka::stop);
+        }
         EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 1);
         broker.brokerProperty("group.initial.rebalance.delay.ms", "0");
         broker.afterPropertiesSet();
-        return new TestBroker(broker);
+        return new TestBroker(broker.getBrokersAsString(), broker::destroy);
     }
 
     String bootstrap() {
-        return broker.getBrokersAsString();
+        return bootstrap;
     }
 
     RecordMetadata send(JobEvent event) {
@@ -63,6 +76,44 @@ final class TestBroker implements AutoCloseable {
             return producer.send(record).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("could not send " + record, e);
+        }
+    }
+
+    /** Sends every record and waits for all acknowledgements; returns their metadata in order. */
+    List<RecordMetadata> sendAll(List<ProducerRecord<String, byte[]>> records) {
+        List<java.util.concurrent.Future<RecordMetadata>> sends = new ArrayList<>();
+        records.forEach(r -> sends.add(producer.send(r)));
+        List<RecordMetadata> sent = new ArrayList<>();
+        for (java.util.concurrent.Future<RecordMetadata> f : sends) {
+            try {
+                sent.add(f.get(30, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                throw new IllegalStateException("could not send a record", e);
+            }
+        }
+        return sent;
+    }
+
+    /** Creates a topic (idempotent for the test's purposes: fails if it exists). */
+    void createTopic(String name, int partitions) {
+        try {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(name, partitions, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not create topic " + name, e);
+        }
+    }
+
+    /** The offset after the last record of a partition. */
+    long endOffset(TopicPartition partition) {
+        try {
+            return admin.listOffsets(Map.of(partition, org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                    .partitionResult(partition)
+                    .get(10, TimeUnit.SECONDS)
+                    .offset();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not read the end offset of " + partition, e);
         }
     }
 
@@ -113,6 +164,6 @@ final class TestBroker implements AutoCloseable {
     public void close() {
         producer.close(Duration.ofSeconds(5));
         admin.close(Duration.ofSeconds(5));
-        broker.destroy();
+        stop.run();
     }
 }

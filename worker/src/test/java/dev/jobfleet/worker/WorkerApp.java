@@ -36,6 +36,11 @@ final class WorkerApp {
                 .run(args(workerId, db, kafka, settings).toArray(String[]::new));
     }
 
+    /** The port of a started worker's actuator (its management port). */
+    static int managementPort(ConfigurableApplicationContext worker) {
+        return Integer.parseInt(worker.getEnvironment().getRequiredProperty("local.management.port"));
+    }
+
     /** The command-line arguments of a worker with the test defaults and {@code settings} on top. */
     static List<String> args(String workerId, TestDatabase db, TestBroker kafka, Map<String, String> settings) {
         return args(workerId, db, kafka.bootstrap(), settings);
@@ -44,14 +49,18 @@ final class WorkerApp {
     static List<String> args(String workerId, TestDatabase db, String bootstrap, Map<String, String> settings) {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("spring.datasource.url", db.url());
-        all.put("spring.datasource.username", db.user());
+        // the role the worker gets in production: DML only (V6)
+        all.put("spring.datasource.username", TestDatabase.APP_ROLE);
         all.put("spring.datasource.hikari.maximum-pool-size", "8");
         // a non-UTC session on purpose, as in the store's tests
         all.put(
                 "spring.datasource.hikari.data-source-properties.options",
-                "-c TimeZone=" + TestDatabase.SESSION_TIME_ZONE);
+                // commits without waiting for fsync, as the test pools do: these tests prove concurrency,
+                // not crash durability (the demo audit commits twice per job)
+                "-c TimeZone=" + TestDatabase.SESSION_TIME_ZONE + " -c synchronous_commit=off");
         all.put("spring.kafka.bootstrap-servers", bootstrap);
         all.put("server.port", "0");
+        all.put("management.server.port", "0");
         all.put("jobfleet.worker.id", workerId);
         all.put("jobfleet.worker.topic-partitions", "3");
         all.put("jobfleet.worker.queue-metrics-interval", "500ms");

@@ -14,7 +14,7 @@ import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.store.JobRow;
 import dev.jobfleet.store.TestDatabase;
 import dev.jobfleet.worker.Executions.Execution;
-import dev.jobfleet.worker.kafka.JobEventListener;
+import dev.jobfleet.worker.kafka.JobConsumer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,11 +34,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
-import org.springframework.kafka.listener.MessageListenerContainer;
 
 /**
  * The worker app end to end, on the real PostgreSQL and an embedded KRaft broker: Kafka-first
@@ -125,10 +122,9 @@ class WorkerFlowIT {
     void sameEventDeliveredTenTimesRunsOnce() {
         UUID id = JobIds.next();
         JobEvent event = event(id, "demo.noop", "{}", 5);
-        MessageListenerContainer container =
-                worker.getBean(KafkaListenerEndpointRegistry.class).getListenerContainer(JobEventListener.ID);
+        JobConsumer container = worker.getBean(JobConsumer.class);
         container.pause();
-        await().atMost(Duration.ofSeconds(20)).until(container::isContainerPaused);
+        await().atMost(Duration.ofSeconds(20)).until(container::isPaused);
         for (int i = 0; i < 6; i++) {
             kafka.send(event); // waiting while paused: one poll takes all six
         }
@@ -355,7 +351,7 @@ class WorkerFlowIT {
         UUID id = JobIds.next();
         kafka.send(event(id, "demo.noop", "{}", 3));
         awaitState(id, JobState.SUCCEEDED);
-        int port = ((WebServerApplicationContext) worker).getWebServer().getPort();
+        int port = WorkerApp.managementPort(worker);
         HttpClient http = HttpClient.newHttpClient();
 
         HttpResponse<String> readiness = http.send(

@@ -23,7 +23,7 @@ class WorkerPropertiesTest {
         assertThat(p.heartbeatInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(p.pollInterval()).isEqualTo(Duration.ofSeconds(1));
         assertThat(p.maxPollRecords()).isEqualTo(200);
-        assertThat(p.maxPollInterval()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(p.maxPollInterval()).isEqualTo(Duration.ofMinutes(5));
         assertThat(p.reaperInterval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(p.reaperBatch()).isEqualTo(500);
         assertThat(p.retryPromoterInterval()).isEqualTo(Duration.ofSeconds(1));
@@ -38,6 +38,42 @@ class WorkerPropertiesTest {
         assertThat(p.aging().batch()).isEqualTo(1000);
         assertThat(p.schedulesInterval()).isEqualTo(Duration.ofSeconds(1));
         assertThat(p.schedules()).isEmpty();
+        assertThat(p.handlerTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(p.handlerTimeouts()).isEmpty();
+        assertThat(p.capacity()).isEqualTo(16 + 2 * 200);
+        assertThat(p.prefetch()).isEqualTo(16);
+        assertThat(p.maxRescues()).isEqualTo(5);
+        assertThat(p.suspectProbation()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(p.stuckAfter()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(p.maxStuckHandlers()).isEqualTo(2);
+        assertThat(p.completer().flushInterval()).isEqualTo(Duration.ofMillis(5));
+        assertThat(p.completer().batch()).isEqualTo(500);
+        assertThat(p.commitInterval()).isEqualTo(Duration.ofMillis(200));
+        assertThat(p.shutdownExitWait()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void handlerTimeoutsBindPerTypeWithBrackets() {
+        WorkerProperties p = bind(Map.of(
+                "jobfleet.worker.handler-timeout", "2m",
+                "jobfleet.worker.handlers[report.build].timeout", "2h",
+                "jobfleet.worker.handlers[demo.sleep].timeout", "1500ms"));
+
+        assertThat(p.handlerTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(p.handlerTimeouts())
+                .containsOnly(
+                        Map.entry("report.build", Duration.ofHours(2)),
+                        Map.entry("demo.sleep", Duration.ofMillis(1500)));
+    }
+
+    @Test
+    void capacityBelowOneBatchAboveTheHandlersIsRefused() {
+        assertThatThrownBy(() -> bind(Map.of(
+                        "jobfleet.worker.concurrency", "8",
+                        "jobfleet.worker.max-poll-records", "100",
+                        "jobfleet.worker.capacity", "50")))
+                .rootCause()
+                .hasMessageContaining("jobfleet.worker.capacity must be at least concurrency + max-poll-records (108)");
     }
 
     @Test

@@ -26,13 +26,16 @@ final class HttpSubmitter {
     private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([0-9a-f-]{36})\"");
 
     private final URI jobsUri;
+    private final String token;
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
 
-    HttpSubmitter(URI producer) {
+    /** @param token the bearer token of a submitter or an operator */
+    HttpSubmitter(URI producer, String token) {
         this.jobsUri = producer.resolve("/jobs");
+        this.token = token;
     }
 
     Submitted submit(int jobs, int concurrency, int rate, String type, String payloadJson) throws InterruptedException {
@@ -53,6 +56,7 @@ final class HttpSubmitter {
                                 HttpRequest.newBuilder(jobsUri)
                                         .timeout(Duration.ofSeconds(30))
                                         .header("Content-Type", "application/json")
+                                        .header("Authorization", "Bearer " + token)
                                         .POST(HttpRequest.BodyPublishers.ofString(body))
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString());

@@ -30,20 +30,24 @@ final class KafkaSubmitter {
         this.bootstrapServers = bootstrapServers;
     }
 
-    Submitted submit(int jobs, int rate, String type, JsonNode payload) {
+    /** The benchmarks' job-event producer: {@code acks=all}, idempotent, String keys and raw values. */
+    static KafkaProducer<String, byte[]> producer(String bootstrapServers, String clientId, int lingerMs) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "jobfleet-load-generator");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(lingerMs));
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    Submitted submit(int jobs, int rate, String type, JsonNode payload) {
         List<UUID> acknowledged = Collections.synchronizedList(new ArrayList<>(jobs));
         AtomicInteger failed = new AtomicInteger();
         AtomicReference<String> firstFailure = new AtomicReference<>();
         Pacer pacer = new Pacer(jobs, rate);
         long start;
-        try (KafkaProducer<String, byte[]> producer =
-                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = producer(bootstrapServers, "jobfleet-load-generator", 5)) {
             // fetch the topic's metadata before the clock starts
             producer.partitionsFor(Topics.JOBS);
             start = System.nanoTime();

@@ -76,7 +76,11 @@ public final class LoadGenerator {
         if (options.startsFleet()) {
             LocalFleet.configureLogging(options.directory());
             fleet = LocalFleet.configure(
-                    fleetArgs(), Map.of("SERVER_PORT", Integer.toString(freePorts(1 + options.workers()))), out);
+                    fleetArgs(),
+                    Map.of(
+                            "SERVER_PORT", Integer.toString(freePorts(1 + options.workers())),
+                            "MANAGEMENT_SERVER_PORT", Integer.toString(freePorts(1 + options.workers()))),
+                    out);
             try {
                 fleet.start();
             } catch (RuntimeException e) {
@@ -91,7 +95,8 @@ public final class LoadGenerator {
                     options.jdbcPassword(),
                     options.bootstrapServers(),
                     options.producer(),
-                    List.of());
+                    List.of(),
+                    System.getenv("JOBFLEET_TOKEN"));
         }
         try (HikariDataSource db = pool(target)) {
             return load(target, db);
@@ -223,7 +228,7 @@ public final class LoadGenerator {
                 yield new KafkaSubmitter(target.bootstrapServers()).submit(count, rate, options.type(), payload);
             }
             case HTTP ->
-                new HttpSubmitter(target.producer())
+                new HttpSubmitter(target.producer(), target.token())
                         .submit(count, options.concurrency(), rate, options.type(), options.payload());
         };
     }
@@ -251,7 +256,7 @@ public final class LoadGenerator {
     }
 
     /** A free port on 127.0.0.1 whose next {@code count - 1} ports are free too. */
-    private static int freePorts(int count) {
+    static int freePorts(int count) {
         for (int attempt = 0; attempt < 100; attempt++) {
             int first = free(0);
             boolean all = first + count < 65_535;

@@ -71,7 +71,7 @@ record LoadOptions(
               --timeout SECONDS        how long the jobs may take to end (default 600)
               a running fleet instead:
               --jdbc-url URL --jdbc-user U --jdbc-password P --bootstrap-servers HOST:PORT
-              --producer-url http://HOST:PORT   (for --via http)
+              --producer-url http://HOST:PORT   (for --via http; the token from JOBFLEET_TOKEN)
               --help
             """;
 

@@ -1,7 +1,14 @@
 package dev.jobfleet.infra.k8s;
 
+import static dev.jobfleet.infra.deploy.AppConfiguration.get;
+import static dev.jobfleet.infra.deploy.AppConfiguration.map;
+import static dev.jobfleet.infra.deploy.AppConfiguration.maps;
+import static dev.jobfleet.infra.deploy.AppConfiguration.read;
+import static dev.jobfleet.infra.deploy.AppConfiguration.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jobfleet.infra.deploy.AppConfiguration;
+import dev.jobfleet.infra.deploy.AppConfiguration.App;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,18 +18,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.convert.DurationStyle;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * The Kubernetes manifests in {@code infra/k8s} parse, and what has to agree agrees: the worker's
  * termination grace against its shutdown grace, its id from the pod name, the probes on the
- * actuator's health groups, and the autoscalers against the ConfigMap (group, topic, brokers,
- * partitions).
+ * actuator's health groups on the management port, the ports and setting names against the apps'
+ * own configuration ({@link AppConfiguration}), the two database roles and the token Secret, and the
+ * autoscalers against the ConfigMap (group, topic, brokers, partitions).
  */
 class KubernetesManifestsTest {
     /** From the module directory, where surefire runs. */
@@ -33,6 +40,8 @@ class KubernetesManifestsTest {
     /** What a worker needs after its shutdown grace: releasing unfinished runs (up to 5 s), committing, exiting. */
     private static final Duration AFTER_GRACE = Duration.ofSeconds(10);
 
+    private static final Pattern SECURITY_TOKEN = Pattern.compile("JOBFLEET_SECURITY_TOKENS_([A-Z0-9]+)_(ROLE|HASH)");
+
     private final List<Resource> resources = load();
 
     @Test
@@ -42,6 +51,8 @@ class KubernetesManifestsTest {
                 .contains(
                         "ConfigMap/jobfleet-config",
                         "Secret/jobfleet-db",
+                        "Secret/jobfleet-db-owner",
+                        "Secret/jobfleet-api-tokens",
                         "Deployment/jobfleet-producer",
                         "Service/jobfleet-producer",
                         "Deployment/jobfleet-worker",
@@ -60,7 +71,7 @@ class KubernetesManifestsTest {
     void everyEnvironmentValueIsAString() {
         // Kubernetes refuses `value: 16` or `value: true`; YAML reads them as numbers and booleans
         for (Resource deployment : kind("Deployment")) {
-            for (Map<String, Object> env : list(deployment.get("spec", "template", "spec", "containers", "0", "env"))) {
+            for (Map<String, Object> env : maps(deployment.get("spec", "template", "spec", "containers", "0", "env"))) {
                 if (env.containsKey("value")) {
                     assertThat(env.get("value"))
                             .as("%s %s", deployment.id(), env.get("name"))
@@ -72,6 +83,14 @@ class KubernetesManifestsTest {
             map(configMap.get("data"))
                     .forEach((name, value) ->
                             assertThat(value).as("%s %s", configMap.id(), name).isInstanceOf(String.class));
+        }
+    }
+
+    @Test
+    void everyAppExitsOnOutOfMemoryError() {
+        // a JVM that lives on after an OutOfMemoryError may have lost a periodic task (heartbeat, poller)
+        for (String app : new String[] {"Deployment/jobfleet-worker", "Deployment/jobfleet-producer"}) {
+            assertThat(env(resource(app), "JAVA_TOOL_OPTIONS", "")).as(app).contains("-XX:+ExitOnOutOfMemoryError");
         }
     }
 
@@ -107,8 +126,108 @@ class KubernetesManifestsTest {
         assertThat(env(producer, "SPRING_DATASOURCE_URL", null)).startsWith("jdbc:postgresql://");
         assertThat(env(producer, "SPRING_KAFKA_BOOTSTRAP_SERVERS", null)).isNotBlank();
         assertThat(env(producer, "SPRING_DATASOURCE_PASSWORD", null)).isNotNull();
-        assertThat(list(producer.get("spec", "template", "spec", "containers", "0", "envFrom")))
+        assertThat(maps(producer.get("spec", "template", "spec", "containers", "0", "envFrom")))
                 .anySatisfy(from -> assertThat(from).containsKey("secretRef"));
+    }
+
+    @Test
+    void theAppsServeOnTheirPortsAndActuatorOnlyOnTheManagementPort() {
+        for (App app : App.values()) {
+            Resource deployment = resource("Deployment/jobfleet-" + app.module());
+            Map<String, Object> container = map(deployment.get("spec", "template", "spec", "containers", "0"));
+            Map<String, Object> annotations = map(deployment.get("spec", "template", "metadata", "annotations"));
+
+            assertThat(containerPort(container, "http")).as(app.module()).isEqualTo(app.serverPort());
+            assertThat(env(deployment, "SERVER_PORT", null)).isEqualTo(Integer.toString(app.serverPort()));
+            assertThat(containerPort(container, "management")).as(app.module()).isEqualTo(app.managementPort());
+            assertThat(env(deployment, "MANAGEMENT_SERVER_PORT", null))
+                    .isEqualTo(Integer.toString(app.managementPort()));
+            for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+                assertThat(get(container, probe, "httpGet", "port"))
+                        .as("%s %s", app.module(), probe)
+                        .isEqualTo("management");
+                assertThat((String) get(container, probe, "httpGet", "path"))
+                        .startsWith(app.actuatorBasePath() + "/health/");
+            }
+            assertThat(annotations)
+                    .containsEntry("prometheus.io/port", Integer.toString(app.managementPort()))
+                    .containsEntry("prometheus.io/path", app.actuatorBasePath() + "/prometheus");
+            System.out.printf(
+                    "k8s: %s on %d, management on %d (from %s)%n",
+                    app.module(), app.serverPort(), app.managementPort(), app.managementPortSource());
+        }
+        assertThat(maps(resource("Service/jobfleet-producer").get("spec", "ports")))
+                .as("the API, not actuator, behind the producer's Service")
+                .extracting(p -> p.get("targetPort"))
+                .containsExactly("http");
+        assertThat(maps(resource("Service/jobfleet-worker").get("spec", "ports")))
+                .extracting(p -> p.get("targetPort"))
+                .containsExactly("management");
+    }
+
+    @Test
+    void theProducerMigratesAsTheOwnerAndBothAppsConnectAsTheAppRole() {
+        Resource producer = resource("Deployment/jobfleet-producer");
+        Resource worker = resource("Deployment/jobfleet-worker");
+
+        for (Resource app : List.of(producer, worker)) {
+            assertThat(env(app, "SPRING_DATASOURCE_USERNAME", null))
+                    .as(app.id())
+                    .isEqualTo("jobfleet_app");
+            assertThat(env(app, "SPRING_DATASOURCE_PASSWORD", null))
+                    .as(app.id())
+                    .isNotBlank();
+        }
+        assertThat(env(producer, "SPRING_FLYWAY_USER", null)).isEqualTo("jobfleet_owner");
+        assertThat(env(producer, "SPRING_FLYWAY_PASSWORD", null)).isNotBlank();
+        assertThat(secretsOf(producer)).contains("jobfleet-db", "jobfleet-db-owner", "jobfleet-api-tokens");
+        assertThat(secretsOf(worker)).containsExactly("jobfleet-db");
+        assertThat(env(worker, "SPRING_FLYWAY_USER", null)).isNull();
+        assertThat(env(worker, "SPRING_FLYWAY_ENABLED", null)).isEqualTo("false");
+    }
+
+    @Test
+    void theTokenSecretHoldsARoleAndAHashForEveryToken() {
+        Map<String, Object> tokens = map(resource("Secret/jobfleet-api-tokens").get("stringData"));
+        Map<String, Map<String, String>> byName = new LinkedHashMap<>();
+        tokens.forEach((key, value) -> {
+            Matcher m = SECURITY_TOKEN.matcher(key);
+            assertThat(m.matches())
+                    .as("%s is JOBFLEET_SECURITY_TOKENS_<NAME>_ROLE or _HASH", key)
+                    .isTrue();
+            byName.computeIfAbsent(m.group(1), n -> new LinkedHashMap<>()).put(m.group(2), (String) value);
+        });
+
+        assertThat(byName).containsKey("OPERATOR");
+        byName.forEach((name, token) -> {
+            assertThat(token.get("ROLE")).as(name).isIn("submitter", "viewer", "operator");
+            assertThat(token.get("HASH"))
+                    .as("%s: a DelegatingPasswordEncoder string", name)
+                    .matches("\\{[a-z0-9@_-]+}.+");
+        });
+    }
+
+    @Test
+    void everyJobfleetSettingInTheManifestsIsOneTheAppsBind() {
+        List<String> names = new ArrayList<>();
+        for (Resource deployment : kind("Deployment")) {
+            maps(deployment.get("spec", "template", "spec", "containers", "0", "env"))
+                    .forEach(e -> names.add((String) e.get("name")));
+        }
+        kind("ConfigMap").forEach(c -> names.addAll(map(c.get("data")).keySet()));
+        List<String> checked = names.stream()
+                .filter(n -> n.startsWith("JOBFLEET_PRODUCER_") || n.startsWith("JOBFLEET_WORKER_"))
+                .distinct()
+                .toList();
+
+        assertThat(checked).isNotEmpty();
+        for (String name : checked) {
+            App app = name.startsWith("JOBFLEET_PRODUCER_") ? App.PRODUCER : App.WORKER;
+            assertThat(app.accepts(name)).as("%s binds %s", app.module(), name).isTrue();
+        }
+        assertThat(App.WORKER.accepts("JOBFLEET_WORKER_NO_SUCH_SETTING"))
+                .as("the check can fail")
+                .isFalse();
     }
 
     @Test
@@ -155,8 +274,23 @@ class KubernetesManifestsTest {
         assertThat(probePath(container, "readinessProbe")).isEqualTo("/actuator/health/readiness");
         assertThat(probePath(container, "startupProbe")).isEqualTo("/actuator/health/liveness");
         Object port = get(container, "livenessProbe", "httpGet", "port");
-        assertThat(list(container.get("ports")))
+        assertThat(maps(container.get("ports")))
                 .anySatisfy(p -> assertThat(p.get("name")).isEqualTo(port));
+    }
+
+    private static int containerPort(Map<String, Object> container, String name) {
+        return maps(container.get("ports")).stream()
+                .filter(p -> name.equals(p.get("name")))
+                .map(p -> (Integer) p.get("containerPort"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no port " + name + " in " + container.get("name")));
+    }
+
+    private static List<String> secretsOf(Resource deployment) {
+        return maps(deployment.get("spec", "template", "spec", "containers", "0", "envFrom")).stream()
+                .map(from -> (String) get(from, "secretRef", "name"))
+                .filter(java.util.Objects::nonNull)
+                .toList();
     }
 
     private static Object probePath(Map<String, Object> container, String probe) {
@@ -170,7 +304,7 @@ class KubernetesManifestsTest {
             return (String) entry.get("value");
         }
         for (Map<String, Object> from :
-                list(deployment.get("spec", "template", "spec", "containers", "0", "envFrom"))) {
+                maps(deployment.get("spec", "template", "spec", "containers", "0", "envFrom"))) {
             Object configMap = get(from, "configMapRef", "name");
             Object secret = get(from, "secretRef", "name");
             Map<String, Object> values = configMap != null
@@ -184,7 +318,7 @@ class KubernetesManifestsTest {
     }
 
     private static Map<String, Object> envEntry(Resource deployment, String name) {
-        return list(deployment.get("spec", "template", "spec", "containers", "0", "env")).stream()
+        return maps(deployment.get("spec", "template", "spec", "containers", "0", "env")).stream()
                 .filter(e -> name.equals(e.get("name")))
                 .findFirst()
                 .orElse(null);
@@ -226,51 +360,14 @@ class KubernetesManifestsTest {
         return loaded;
     }
 
-    private static Yaml yaml() {
-        return new Yaml(new SafeConstructor(new LoaderOptions()));
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** One Kubernetes object from one YAML document. */
     private record Resource(Path file, Map<String, Object> document) {
         String id() {
-            return document.get("kind") + "/" + KubernetesManifestsTest.get(document, "metadata", "name");
+            return document.get("kind") + "/" + AppConfiguration.get(document, "metadata", "name");
         }
 
         Object get(String... path) {
-            return KubernetesManifestsTest.get(document, path);
+            return AppConfiguration.get(document, path);
         }
-    }
-
-    /** Walks maps by key and lists by index; null where the path ends early. */
-    private static Object get(Object node, String... path) {
-        Object at = node;
-        for (String step : path) {
-            if (at instanceof Map<?, ?> m) {
-                at = m.get(step);
-            } else if (at instanceof List<?> l && step.matches("\\d+") && Integer.parseInt(step) < l.size()) {
-                at = l.get(Integer.parseInt(step));
-            } else {
-                return null;
-            }
-        }
-        return at;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object node) {
-        return node == null ? Map.of() : new LinkedHashMap<>((Map<String, Object>) node);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> list(Object node) {
-        return node == null ? List.of() : (List<Map<String, Object>>) node;
     }
 }

@@ -5,6 +5,15 @@ import dev.jobfleet.producer.api.batches.BatchRequestReader;
 import dev.jobfleet.producer.api.schedules.ScheduleRequestReader;
 import dev.jobfleet.store.Batches;
 import dev.jobfleet.store.JobRepository;
+import java.util.Arrays;
+import org.apache.catalina.Context;
+import org.apache.catalina.Lifecycle;
+import org.apache.catalina.Pipeline;
+import org.apache.catalina.Valve;
+import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.valves.ErrorReportValve;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -17,6 +26,11 @@ public class ApiConfiguration {
     @Bean
     SubmitRequestReader submitRequestReader(ProducerProperties properties) {
         return new SubmitRequestReader(properties.maxPayloadBytes());
+    }
+
+    @Bean
+    JobAccess jobAccess(JobRepository repository) {
+        return new JobAccess(repository);
     }
 
     @Bean
@@ -47,6 +61,27 @@ public class ApiConfiguration {
     @Bean
     ScheduleRequestReader scheduleRequestReader(SubmitRequestReader reader) {
         return new ScheduleRequestReader(reader);
+    }
+
+    /** Tomcat's own refusals (a bad path, undecodable bytes) as problem documents: {@link ProblemErrorReportValve}. */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReports() {
+        return factory -> factory.addContextLifecycleListeners(event -> {
+            if (Lifecycle.BEFORE_START_EVENT.equals(event.getType())
+                    && event.getLifecycle() instanceof Context context
+                    && context.getParent() instanceof StandardHost host) {
+                host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
+                Pipeline pipeline = host.getPipeline();
+                for (Valve valve : pipeline.getValves()) {
+                    if (valve instanceof ErrorReportValve && !(valve instanceof ProblemErrorReportValve)) {
+                        pipeline.removeValve(valve);
+                    }
+                }
+                if (Arrays.stream(pipeline.getValves()).noneMatch(ProblemErrorReportValve.class::isInstance)) {
+                    pipeline.addValve(new ProblemErrorReportValve());
+                }
+            }
+        });
     }
 
     /** Requests about one job, limit or schedule: a payload's worth and some room. */

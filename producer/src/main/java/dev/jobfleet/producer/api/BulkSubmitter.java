@@ -3,16 +3,23 @@ package dev.jobfleet.producer.api;
 import dev.jobfleet.model.FieldError;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataIntegrityViolationException;
 import tools.jackson.databind.JsonNode;
 
 /**
- * {@code POST /jobs:batch}: each item is submitted on its own, exactly as {@code POST /jobs} would
- * submit it (one statement: the job, its history row and its outbox row, or nothing), so a bad item
- * costs only itself and a duplicate returns the job that holds its key. Items are not one
- * transaction: one all-or-nothing statement per item keeps concurrent bulk requests with
- * overlapping keys from deadlocking on each other's uncommitted rows.
+ * {@code POST /jobs:batch}. Items without idempotency, unique or order key and without a fan-in
+ * batch (the common bulk) cannot conflict with anything: they go in with one statement for the
+ * whole request, rows in id order ({@link JobSubmitter#submitPlain}). Each other item is submitted
+ * on its own, exactly as {@code POST /jobs} would submit it (one statement: the job, its history row
+ * and its outbox row, or nothing), so a bad item costs only itself and a duplicate returns the job
+ * that holds its key; one all-or-nothing statement per keyed item keeps concurrent bulk requests with
+ * overlapping keys from deadlocking on each other's uncommitted rows. If the database refuses a value
+ * of the plain group, its items are submitted one at a time too.
  */
 public class BulkSubmitter {
+    private static final Logger log = LoggerFactory.getLogger(BulkSubmitter.class);
     private final SubmitRequestReader reader;
     private final JobSubmitter submitter;
     private final int maxBatchSize;
@@ -29,18 +36,48 @@ public class BulkSubmitter {
      */
     public BulkSubmitResponse submit(JsonNode body, String headerKey) {
         JsonNode jobs = readEnvelope(body, headerKey);
-        List<BulkItemResult> results = new ArrayList<>(jobs.size());
+        BulkItemResult[] results = new BulkItemResult[jobs.size()];
+        SubmitJobRequest[] requests = new SubmitJobRequest[jobs.size()];
+        List<Integer> plain = new ArrayList<>();
         for (int i = 0; i < jobs.size(); i++) {
-            String path = JobArray.item(i);
             try {
-                SubmitJobRequest request = reader.readItem(jobs.get(i), path);
-                results.add(BulkItemResult.of(i, submitter.submit(request, path + ".")));
+                requests[i] = reader.readItem(jobs.get(i), JobArray.item(i));
+                if (JobSubmitter.plain(requests[i])) {
+                    plain.add(i);
+                }
             } catch (ProblemException refused) {
                 // this item's answer; the others go on
-                results.add(BulkItemResult.of(i, refused));
+                results[i] = BulkItemResult.of(i, refused);
             }
         }
-        return BulkSubmitResponse.of(results);
+        if (plain.size() > 1) {
+            try {
+                // items without keys cannot conflict with anything: one statement for all of them
+                List<Submitted> stored = submitter.submitPlain(
+                        plain.stream().map(i -> requests[i]).toList());
+                for (int k = 0; k < plain.size(); k++) {
+                    results[plain.get(k)] = BulkItemResult.of(plain.get(k), stored.get(k));
+                }
+            } catch (DataIntegrityViolationException refused) {
+                // a value the database refuses: each item on its own below, so it costs only itself
+                log.info(
+                        "a plain bulk of {} jobs was refused ({}); submitting them one at a time",
+                        plain.size(),
+                        refused.getMostSpecificCause().getMessage());
+            }
+        }
+        for (int i = 0; i < jobs.size(); i++) {
+            if (results[i] != null) {
+                continue;
+            }
+            String path = JobArray.item(i);
+            try {
+                results[i] = BulkItemResult.of(i, submitter.submit(requests[i], path + "."));
+            } catch (ProblemException refused) {
+                results[i] = BulkItemResult.of(i, refused);
+            }
+        }
+        return BulkSubmitResponse.of(List.of(results));
     }
 
     private JsonNode readEnvelope(JsonNode body, String headerKey) {

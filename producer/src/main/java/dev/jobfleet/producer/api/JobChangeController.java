@@ -40,19 +40,26 @@ public class JobChangeController {
     private final JobRepository repository;
     private final JobRedriver redriver;
     private final PatchRequestReader patchReader;
+    private final JobAccess access;
 
-    public JobChangeController(JobRepository repository, JobRedriver redriver, PatchRequestReader patchReader) {
+    public JobChangeController(
+            JobRepository repository, JobRedriver redriver, PatchRequestReader patchReader, JobAccess access) {
         this.repository = repository;
         this.redriver = redriver;
         this.patchReader = patchReader;
+        this.access = access;
     }
 
     @PostMapping("/cancel")
-    @Operation(summary = "Cancel a job that is PENDING or RETRY_SCHEDULED")
+    @Operation(
+            summary = "Cancel a job that is PENDING or RETRY_SCHEDULED",
+            description =
+                    "An operator cancels any job, a submitter only the jobs it submitted (another's answers 404).")
     @ApiResponse(responseCode = "200", description = "Cancelled; the job with its history")
     @ApiResponse(responseCode = "409", description = "Running or finished (`state` says which), or being claimed")
     public JobView cancel(@PathVariable UUID id) {
-        return switch (repository.cancel(id, JobSubmitter.ACTOR, CANCEL_REASON)) {
+        access.checkCancel(id);
+        return switch (repository.cancel(id, JobAccess.actor(), CANCEL_REASON)) {
             case CANCELLED -> withHistory(repository.find(id).orElseThrow(() -> JobProblems.notFound(id)));
             case NOT_FOUND -> throw JobProblems.notFound(id);
             case NOT_CANCELLABLE -> throw notCancellable(id);
@@ -124,6 +131,15 @@ public class JobChangeController {
                         notPatchable.current().state(),
                         "only PENDING or RETRY_SCHEDULED jobs can be changed.");
             case PatchResult.NotFound notFound -> throw JobProblems.notFound(id);
+            case PatchResult.TooLarge tooLarge ->
+                throw new ProblemException(
+                        Problem.PAYLOAD_TOO_LARGE,
+                        "The job's metadata would be " + tooLarge.size() + " bytes after the merge; the limit is "
+                                + tooLarge.limit() + ". Nothing was changed.",
+                        new FieldError(
+                                "metadata",
+                                "would make the job's metadata " + tooLarge.size() + " bytes, over "
+                                        + tooLarge.limit()));
         };
     }
 

@@ -34,7 +34,7 @@ public class JobRedriver {
     public JobRow retry(UUID id) {
         JobRepository.RedriveResult result;
         try {
-            result = repository.redrive(id, JobSubmitter.ACTOR);
+            result = repository.redrive(id, JobAccess.actor());
         } catch (DataIntegrityViolationException e) {
             throw refused(id, e);
         }

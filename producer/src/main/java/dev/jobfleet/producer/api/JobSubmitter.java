@@ -3,16 +3,20 @@ package dev.jobfleet.producer.api;
 import dev.jobfleet.model.FieldError;
 import dev.jobfleet.model.JobEvent;
 import dev.jobfleet.model.JobIds;
+import dev.jobfleet.store.JobOptions;
 import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.store.JobRow;
 import dev.jobfleet.store.Submission;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Submits a checked request: the job, its first history row and its outbox row go in with one
+ * Submits a checked request, recorded as submitted by the current caller ({@link JobAccess}): the
+ * job, its first history row and its outbox row go in with one
  * statement ({@link JobRepository#submit}). A taken idempotency key or unique key inserts nothing
  * (the database's unique index decides, not a lookup here) and returns the job that holds it. A
  * unique key is meant to be held by another job ("one pending rebuild per customer"), so its
@@ -20,8 +24,6 @@ import tools.jackson.databind.JsonNode;
  * another type or payload means the caller made a mistake, and gets 422 instead.
  */
 public class JobSubmitter {
-    /** The actor recorded in the history rows the API writes. */
-    public static final String ACTOR = "api";
 
     /** Numbers are equal by value (1, 1.0 and 1e0 alike), everything else by equals. */
     private static final Comparator<JsonNode> SAME_VALUE = (a, b) -> {
@@ -46,16 +48,9 @@ public class JobSubmitter {
      * @throws ProblemException 422 when the idempotency key belongs to a job with another type or payload
      */
     public Submitted submit(SubmitJobRequest request, String fieldPrefix) {
-        JobEvent event = new JobEvent(
-                JobIds.next(),
-                request.type(),
-                request.payload(),
-                request.priority(),
-                request.runAt(),
-                request.maxAttempts(),
-                request.concurrencyKey(),
-                request.idempotencyKey());
-        Submission submission = repository.submit(event, request.options(), ACTOR);
+        JobEvent event = event(request);
+        Submission submission = repository.submit(
+                event, request.options().withSubmitter(JobAccess.caller().id()), JobAccess.actor());
         if (submission.created()) {
             return new Submitted(submission.job(), null);
         }
@@ -76,6 +71,44 @@ public class JobSubmitter {
                     .with("jobId", submission.job().id().toString());
         }
         return new Submitted(submission.job(), Duplicate.IDEMPOTENCY_KEY);
+    }
+
+    /**
+     * Many requests without idempotency, unique or order key and without a fan-in batch, in one
+     * statement ({@link JobRepository#submitPlain}): all stored, in the order given, or none.
+     *
+     * @throws org.springframework.dao.DataAccessException when the database refused one of them;
+     *     nothing was stored
+     */
+    public List<Submitted> submitPlain(List<SubmitJobRequest> requests) {
+        List<JobEvent> events = new ArrayList<>(requests.size());
+        List<JobOptions> options = new ArrayList<>(requests.size());
+        String submitter = JobAccess.caller().id();
+        for (SubmitJobRequest request : requests) {
+            events.add(event(request));
+            options.add(request.options().withSubmitter(submitter));
+        }
+        return repository.submitPlain(events, options, JobAccess.actor()).stream()
+                .map(job -> new Submitted(job, null))
+                .toList();
+    }
+
+    /** Whether {@link #submitPlain} takes this request. */
+    public static boolean plain(SubmitJobRequest request) {
+        return JobRepository.plain(event(request), request.options());
+    }
+
+    private static JobEvent event(SubmitJobRequest request) {
+        return new JobEvent(
+                JobIds.next(),
+                request.type(),
+                request.payload(),
+                request.priority(),
+                request.runAt(),
+                request.maxAttempts(),
+                request.concurrencyKey(),
+                request.idempotencyKey(),
+                request.timeoutMs());
     }
 
     private static boolean sameJob(JobRow existing, SubmitJobRequest request) {

@@ -19,7 +19,8 @@ public record JobView(
         UUID id,
         String type,
 
-        @Schema(description = "Handler input, any JSON value")
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "Handler input, any JSON value; in GET /jobs only with include=payload")
         JsonNode payload,
 
         JobState state,
@@ -33,6 +34,11 @@ public record JobView(
         Instant runAt,
         int attempts,
         int maxAttempts,
+
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "The job's own time limit for one run, in milliseconds; absent: its type's")
+        Integer timeoutMs,
+
         String idempotencyKey,
         String concurrencyKey,
         String uniqueKey,
@@ -44,7 +50,10 @@ public record JobView(
         String leaseOwner,
         Instant leaseExpiresAt,
 
-        @Schema(description = "Set at submission, merged by handlers while they run and by PATCH")
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(
+                description = "Set at submission, merged by handlers while they run and by PATCH; in GET /jobs"
+                        + " only with include=metadata")
         JsonNode metadata,
 
         @Schema(description = "The handler's progress counter (counters.progress); 0 until it reports any")
@@ -55,13 +64,21 @@ public record JobView(
 
         String lastError,
 
-        @Schema(description = "One entry per failed attempt: attempt, at, class, message, stack")
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(
+                description = "One entry per failed attempt, the last 20: attempt, at, class, message, stack;"
+                        + " in GET /jobs only with include=errors")
         List<JsonNode> errors,
 
         int rescueCount,
 
         @Schema(description = "Bumped by every change; GET sends it as the ETag, PATCH needs it in If-Match")
         long version,
+
+        @Schema(
+                description = "Who submitted it through the API: token:<name> or jwt:<subject>; null for jobs"
+                        + " from Kafka-first producers, schedules and batch callbacks")
+        String submittedBy,
 
         Instant createdAt,
         Instant updatedAt,
@@ -78,6 +95,45 @@ public record JobView(
         return of(job, null);
     }
 
+    /**
+     * A job of a {@code GET /jobs} page: payload, metadata and errors only when {@code include}
+     * names them (the store did not read the others).
+     */
+    public static JobView summary(JobRow job, java.util.Set<String> include) {
+        JobView full = of(job, null);
+        return new JobView(
+                full.id(),
+                full.type(),
+                include.contains("payload") ? full.payload() : null,
+                full.state(),
+                full.priority(),
+                full.effectivePriority(),
+                full.runAt(),
+                full.attempts(),
+                full.maxAttempts(),
+                full.timeoutMs(),
+                full.idempotencyKey(),
+                full.concurrencyKey(),
+                full.uniqueKey(),
+                full.orderKey(),
+                full.batchId(),
+                full.leaseOwner(),
+                full.leaseExpiresAt(),
+                include.contains("metadata") ? full.metadata() : null,
+                full.progress(),
+                full.counters(),
+                full.lastError(),
+                include.contains("errors") ? full.errors() : null,
+                full.rescueCount(),
+                full.version(),
+                full.submittedBy(),
+                full.createdAt(),
+                full.updatedAt(),
+                full.startedAt(),
+                full.finishedAt(),
+                null);
+    }
+
     public static JobView of(JobRow job, List<HistoryEntry> history) {
         JsonNode progress = job.counters() == null ? null : job.counters().get(PROGRESS_COUNTER);
         return new JobView(
@@ -90,6 +146,7 @@ public record JobView(
                 job.runAt(),
                 job.attempts(),
                 job.maxAttempts(),
+                job.timeoutMs(),
                 job.idempotencyKey(),
                 job.concurrencyKey(),
                 job.uniqueKey(),
@@ -104,6 +161,7 @@ public record JobView(
                 job.errors() == null ? List.of() : job.errors().valueStream().toList(),
                 job.rescueCount(),
                 job.version(),
+                job.submittedBy(),
                 job.createdAt(),
                 job.updatedAt(),
                 job.startedAt(),

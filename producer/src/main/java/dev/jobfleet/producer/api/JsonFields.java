@@ -1,6 +1,7 @@
 package dev.jobfleet.producer.api;
 
 import dev.jobfleet.model.FieldError;
+import dev.jobfleet.model.InputRules;
 import dev.jobfleet.model.JobEvent;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -11,7 +12,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Reads the fields of one JSON object and collects what is wrong with them, so that a request is
- * refused naming every field at fault at once. Each getter returns {@code null} when the field is
+ * refused naming every field at fault at once. Every string it returns, and every JSON value taken
+ * whole ({@link #any}, {@link #object}), is one PostgreSQL can store ({@link InputRules}): a U+0000
+ * or an unpaired surrogate is a field error here, never a database error later. Each getter returns {@code null} when the field is
  * absent, JSON {@code null}, or of the wrong JSON type (then an error is added). Field names in
  * errors carry the object's {@code prefix}, e.g. {@code jobs[3].priority}.
  */
@@ -59,7 +62,7 @@ public final class JsonFields {
     public void refuseUnknown(Collection<String> known) {
         for (String name : object.propertyNames()) {
             if (!known.contains(name)) {
-                error(name, "is not a known field; known fields are " + String.join(", ", known));
+                error(InputRules.printable(name), "is not a known field; known fields are " + String.join(", ", known));
             }
         }
     }
@@ -70,18 +73,34 @@ public final class JsonFields {
         return node != null && !node.isNull();
     }
 
-    /** The field as it is, any JSON value; {@code null} when absent or JSON {@code null}. */
+    /**
+     * The field as it is, any JSON value, with an error for each string, key or number in it that
+     * PostgreSQL would refuse; {@code null} when absent or JSON {@code null}.
+     */
     public JsonNode any(String field) {
+        JsonNode node = raw(field);
+        if (node != null) {
+            errors.addAll(InputRules.jsonProblems(path(field), node));
+        }
+        return node;
+    }
+
+    private JsonNode raw(String field) {
         return has(field) ? object.get(field) : null;
     }
 
     public String string(String field) {
-        JsonNode node = any(field);
+        JsonNode node = raw(field);
         if (node == null) {
             return null;
         }
         if (!node.isString()) {
             error(field, "must be a string, not " + describe(node));
+            return null;
+        }
+        var problem = InputRules.textProblem(node.stringValue());
+        if (problem.isPresent()) {
+            error(field, problem.get());
             return null;
         }
         return node.stringValue();
@@ -101,19 +120,13 @@ public final class JsonFields {
         return key;
     }
 
-    /** Why {@code key} cannot be a key, or {@code null} when it can. */
+    /** Why {@code key} cannot be a key, or {@code null} when it can ({@link InputRules#keyProblem}). */
     public static String keyProblem(String key) {
-        if (key.isBlank()) {
-            return "must not be blank";
-        }
-        if (key.length() > JobEvent.MAX_KEY_LENGTH) {
-            return "must be at most " + JobEvent.MAX_KEY_LENGTH + " characters";
-        }
-        return null;
+        return InputRules.keyProblem(key).orElse(null);
     }
 
     public Integer integer(String field) {
-        JsonNode node = any(field);
+        JsonNode node = raw(field);
         if (node == null) {
             return null;
         }
@@ -125,7 +138,7 @@ public final class JsonFields {
     }
 
     public Boolean bool(String field) {
-        JsonNode node = any(field);
+        JsonNode node = raw(field);
         if (node == null) {
             return null;
         }
@@ -157,8 +170,17 @@ public final class JsonFields {
         return instant;
     }
 
+    /** A JSON object taken whole, checked as {@link #any} is. */
     public JsonNode object(String field) {
-        JsonNode node = any(field);
+        JsonNode node = rawObject(field);
+        if (node != null) {
+            errors.addAll(InputRules.jsonProblems(path(field), node));
+        }
+        return node;
+    }
+
+    private JsonNode rawObject(String field) {
+        JsonNode node = raw(field);
         if (node == null) {
             return null;
         }
@@ -171,15 +193,15 @@ public final class JsonFields {
 
     /**
      * The fields of the object in {@code field}, reported under {@code field.}; {@code null} when
-     * absent or not an object (an error is added then).
+     * absent or not an object (an error is added then). Its values are checked as they are read.
      */
     public JsonFields nested(String field) {
-        JsonNode node = object(field);
+        JsonNode node = rawObject(field);
         return node == null ? null : new JsonFields(node, path(field) + ".", errors);
     }
 
     public JsonNode array(String field) {
-        JsonNode node = any(field);
+        JsonNode node = raw(field);
         if (node == null) {
             return null;
         }
@@ -207,7 +229,7 @@ public final class JsonFields {
 
     /** A short description of a JSON value for error messages: its type and its first characters. */
     public static String describe(JsonNode node) {
-        String text = node.toString();
+        String text = InputRules.printable(node.toString());
         return typeName(node) + " " + (text.length() > 40 ? text.substring(0, 40) + "..." : text);
     }
 

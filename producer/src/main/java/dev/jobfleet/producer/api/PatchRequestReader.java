@@ -59,7 +59,7 @@ public class PatchRequestReader {
             for (Map.Entry<String, JsonNode> entry : metadata.properties()) {
                 if (entry.getValue().isNull()) {
                     fields.error(
-                            "metadata." + entry.getKey(),
+                            "metadata." + dev.jobfleet.model.InputRules.printable(entry.getKey()),
                             "cannot be null: in a merge patch null removes a key, and metadata keys cannot be"
                                     + " removed");
                 }

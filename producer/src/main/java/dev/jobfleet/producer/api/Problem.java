@@ -33,6 +33,8 @@ public enum Problem {
     BATCH_NOT_FOUND(HttpStatus.NOT_FOUND, "batch-not-found", "Batch not found"),
     LIMIT_NOT_FOUND(HttpStatus.NOT_FOUND, "concurrency-limit-not-found", "Concurrency limit not found"),
     SCHEDULE_NOT_FOUND(HttpStatus.NOT_FOUND, "schedule-not-found", "Schedule not found"),
+    UNAUTHORIZED(HttpStatus.UNAUTHORIZED, "unauthorized", "Authentication required"),
+    FORBIDDEN(HttpStatus.FORBIDDEN, "forbidden", "Not allowed"),
     SERVICE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "service-unavailable", "Service unavailable"),
     INTERNAL_ERROR(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error");
 
@@ -68,6 +70,20 @@ public enum Problem {
         problem.setTitle(title);
         problem.setProperty(ERRORS, List.copyOf(errors));
         return problem;
+    }
+
+    /**
+     * The {@code instance} of a problem: the request's path as the client sent it, or
+     * percent-encoded when it is not a valid URI reference as it stands.
+     */
+    public static URI instance(String rawPath) {
+        String path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
+        try {
+            return URI.create(path);
+        } catch (IllegalArgumentException e) {
+            return URI.create(
+                    org.springframework.web.util.UriUtils.encodePath(path, java.nio.charset.StandardCharsets.UTF_8));
+        }
     }
 
     /** A problem type for a status the API has no kind of its own for, e.g. 405 or 415. */

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
@@ -56,6 +57,16 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return respond(
                 Problem.SERVICE_UNAVAILABLE.detail("The database is unavailable; try again shortly.", List.of()),
                 headers,
+                request);
+    }
+
+    /** Tomcat could not decode a query or form parameter (bytes that are not UTF-8): the client's mistake. */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<Object> undecodableParameter(InvalidParameterException e, WebRequest request) {
+        return respond(
+                Problem.INVALID_REQUEST.detail(
+                        "A query parameter could not be decoded as UTF-8; nothing was done.", List.of()),
+                new HttpHeaders(),
                 request);
     }
 
@@ -129,14 +140,14 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 problem.setProperty(Problem.ERRORS, List.of());
             }
             if (problem.getInstance() == null) {
-                problem.setInstance(URI.create(path(request)));
+                problem.setInstance(Problem.instance(path(request)));
             }
         }
         return response;
     }
 
     private ResponseEntity<Object> respond(ProblemDetail problem, HttpHeaders headers, WebRequest request) {
-        problem.setInstance(URI.create(path(request)));
+        problem.setInstance(Problem.instance(path(request)));
         return ResponseEntity.status(problem.getStatus()).headers(headers).body(problem);
     }
 

@@ -10,7 +10,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.URI;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import org.springframework.http.MediaType;
@@ -51,7 +50,7 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
             ProblemException refused = BodyTooLargeException.tooLarge(
                     "The request body is " + length + " bytes; the limit is " + limit + ".", limit, field);
             ProblemDetail problem = refused.problem().detail(refused.getMessage(), refused.errors());
-            problem.setInstance(URI.create(request.getRequestURI()));
+            problem.setInstance(Problem.instance(request.getRequestURI()));
             response.setStatus(problem.getStatus());
             response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             json.writeValue(response.getOutputStream(), problem);

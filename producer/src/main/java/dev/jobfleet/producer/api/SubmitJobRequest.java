@@ -70,7 +70,16 @@ public record SubmitJobRequest(
                 description = "Initial metadata, a JSON object; handlers merge into it while they run."
                         + " Limited to jobfleet.producer.max-payload-bytes serialized",
                 example = "{\"requestedBy\": \"ada\"}")
-        JsonNode metadata) {
+        JsonNode metadata,
+
+        @Schema(
+                description = "This job's time limit for one run, in milliseconds; past it the handler is"
+                        + " interrupted and the attempt fails (retried with backoff). Default: the type's"
+                        + " (jobfleet.worker.handlers[<type>].timeout), else the worker's (10 minutes)",
+                minimum = "1",
+                maximum = "604800000",
+                example = "30000")
+        Integer timeoutMs) {
 
     /** What the store keeps besides the {@link dev.jobfleet.model.JobEvent}. */
     JobOptions options() {

@@ -5,6 +5,7 @@ import dev.jobfleet.model.JobCodec;
 import dev.jobfleet.model.JobEvent;
 import dev.jobfleet.model.JobState;
 import dev.jobfleet.store.JobOptions;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,6 +32,7 @@ public class SubmitRequestReader {
             "priority",
             "runAt",
             "maxAttempts",
+            "timeoutMs",
             "concurrencyKey",
             "uniqueKey",
             "uniqueStates",
@@ -42,7 +44,7 @@ public class SubmitRequestReader {
      * refused: an existing job cannot join a batch, so the batch would finish without it.
      */
     public static final List<String> CHILD_FIELDS =
-            List.of("type", "payload", "priority", "runAt", "maxAttempts", "concurrencyKey");
+            List.of("type", "payload", "priority", "runAt", "maxAttempts", "timeoutMs", "concurrencyKey");
 
     private final int maxPayloadBytes;
 
@@ -114,15 +116,53 @@ public class SubmitRequestReader {
         }
     }
 
-    /** @throws ProblemException 413 when {@code value} serialized is over the payload limit */
+    /**
+     * @throws ProblemException 413 when {@code value} serialized is over the payload limit. Numbers
+     *     count with every digit written out, as PostgreSQL prints them back ({@code 1e100000} is
+     *     100,001 bytes, not 7), so a small body cannot become a huge answer.
+     */
     public void checkSize(String field, JsonNode value) {
-        int size = JobCodec.mapper().writeValueAsBytes(value).length;
+        long size = plainSize(value);
         if (size > maxPayloadBytes) {
             throw new ProblemException(
                     Problem.PAYLOAD_TOO_LARGE,
                     "The " + field + " is " + size + " bytes serialized; the limit is " + maxPayloadBytes + ".",
                     new FieldError(field, "must be at most " + maxPayloadBytes + " bytes serialized, is " + size));
         }
+    }
+
+    /**
+     * The bytes of {@code value} serialized compactly, with every decimal number counted as its plain
+     * digits ({@code 1E+5} as 100000): what PostgreSQL prints when the value is read back.
+     */
+    static long plainSize(JsonNode value) {
+        long size = JobCodec.mapper().writeValueAsBytes(value).length;
+        return size + plainExtra(value);
+    }
+
+    private static long plainExtra(JsonNode node) {
+        if (node.isBigDecimal()) {
+            BigDecimal number = node.decimalValue();
+            return plainLength(number) - number.toString().length();
+        }
+        long extra = 0;
+        if (node.isContainer()) {
+            for (JsonNode child : node) {
+                extra += plainExtra(child);
+            }
+        }
+        return extra;
+    }
+
+    /** The length of {@link BigDecimal#toPlainString()}, without building it (the exponent may be huge). */
+    private static long plainLength(BigDecimal number) {
+        long digits = number.unscaledValue().abs().toString().length();
+        long scale = number.scale();
+        long sign = number.signum() < 0 ? 1 : 0;
+        if (scale <= 0) {
+            return sign + digits - scale;
+        }
+        return sign + (scale >= digits ? 2 + scale : digits + 1);
     }
 
     private SubmitJobRequest readValid(JsonNode object, String prefix, String headerKey) {
@@ -144,6 +184,12 @@ public class SubmitRequestReader {
         Integer priority = fields.integer("priority");
         Instant runAt = fields.instant("runAt");
         Integer maxAttempts = fields.integer("maxAttempts");
+        Integer timeoutMs = fields.integer("timeoutMs");
+        JobEvent.validateTimeoutMs(timeoutMs).ifPresent(e -> {
+            if (!fields.failed(e.field())) {
+                fields.error(e.field(), e.message());
+            }
+        });
         String concurrencyKey = fields.string("concurrencyKey");
         String uniqueKey = fields.key("uniqueKey");
         Set<JobState> uniqueStates = uniqueStates(fields);
@@ -170,7 +216,8 @@ public class SubmitRequestReader {
                 uniqueKey,
                 uniqueStates,
                 orderKey,
-                metadata);
+                metadata,
+                timeoutMs);
     }
 
     /**

@@ -2,12 +2,15 @@ package dev.jobfleet.producer.fleet;
 
 import dev.jobfleet.model.FieldError;
 import dev.jobfleet.producer.api.ProblemException;
+import dev.jobfleet.producer.security.Caller;
+import dev.jobfleet.producer.security.Role;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +18,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.web.csrf.CsrfToken;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -73,18 +77,29 @@ public class FleetStatusController {
 
     @GetMapping("/fleet")
     @Operation(
-            summary = "The fleet status as a page",
-            description = "The tables of /fleet/status as HTML that reloads itself every"
-                    + " jobfleet.producer.fleet.page-refresh.")
+            summary = "The fleet dashboard",
+            description = "Live charts of throughput, queue depth by state, lag per partition and the oldest job's"
+                    + " age (polled from /fleet/status every jobfleet.producer.fleet.page-refresh, at most 5 s), the"
+                    + " tables of /fleet/status, and the jobs with drill-down to their history, errors and log;"
+                    + " re-drive and cancel for operators. A person signs in at /login with a token.")
     @ApiResponse(
             responseCode = "200",
             description = "An HTML page",
             content = @Content(mediaType = MediaType.TEXT_HTML_VALUE, schema = @Schema(type = "string")))
-    public ResponseEntity<String> page() {
+    public ResponseEntity<String> page(HttpServletRequest request) {
+        Caller caller = Caller.current();
+        CsrfToken csrf = (CsrfToken) request.getAttribute(CsrfToken.class.getName());
+        FleetHtml.Viewer viewer = new FleetHtml.Viewer(
+                caller.id(),
+                String.join(", ", caller.labels()),
+                caller.has(Role.OPERATOR),
+                csrf.getHeaderName(),
+                csrf.getParameterName(),
+                csrf.getToken());
         return ResponseEntity.ok()
                 .contentType(HTML)
                 .header(HttpHeaders.CACHE_CONTROL, "no-store")
-                .body(FleetHtml.render(reader.read(), properties.pageRefresh()));
+                .body(FleetHtml.render(reader.read(), properties.pageRefresh(), viewer));
     }
 
     /**

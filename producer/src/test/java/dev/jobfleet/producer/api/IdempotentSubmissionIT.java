@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jobfleet.producer.testing.ApiIntegrationTest;
 import dev.jobfleet.producer.testing.HttpApi;
+import dev.jobfleet.store.TestDatabase;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,14 +42,15 @@ class IdempotentSubmissionIT {
     int port;
 
     @Autowired
-    DataSource dataSource;
+    TestDatabase database;
 
     private final ExecutorService threads = Executors.newFixedThreadPool(THREADS);
     private JdbcClient jdbc;
 
     @BeforeAll
     void scratchTable() {
-        jdbc = JdbcClient.create(dataSource);
+        // the scratch table is the test's, made as the server's superuser: the app role may not create tables
+        jdbc = JdbcClient.create(database.dataSource());
         jdbc.sql("CREATE TABLE naive_jobs (id uuid PRIMARY KEY, idempotency_key text NOT NULL)")
                 .update();
     }

@@ -76,6 +76,26 @@ class JobDetailsIT {
     }
 
     @Test
+    void aJobCarriesItsOwnTimeLimitAndAnImpossibleOneIsAFieldError() {
+        HttpApi.Response submitted = api.post("/jobs", "{\"type\": \"" + type + "\", \"timeoutMs\": 1500}");
+        assertThat(submitted.status()).as(submitted.toString()).isEqualTo(201);
+        assertThat(submitted.json().get("timeoutMs").intValue()).isEqualTo(1500);
+        assertThat(repository.find(submitted.id()).orElseThrow().timeoutMs()).isEqualTo(1500);
+        HttpApi.Response plain = api.post("/jobs", "{\"type\": \"" + type + "\"}");
+        assertThat(plain.json().has("timeoutMs"))
+                .as("no limit of its own: the field is absent")
+                .isFalse();
+
+        for (String bad : new String[] {"0", "-5", "604800001", "\"30s\"", "1.5"}) {
+            TableCounts before = TableCounts.of(dataSource);
+            HttpApi.Response refused = api.post("/jobs", "{\"type\": \"" + type + "\", \"timeoutMs\": " + bad + "}");
+            assertThat(refused.status()).as(bad + ": " + refused).isEqualTo(400);
+            assertThat(refused.body()).as(bad).contains("timeoutMs");
+            assertThat(TableCounts.of(dataSource)).as(bad + ": nothing stored").isEqualTo(before);
+        }
+    }
+
+    @Test
     void logsShowWhatTheHandlerAppendedOldestFirstWithItsAttempt() {
         UUID id = api.post("/jobs", "{\"type\": \"" + type + "\"}").id();
         assertThat(api.get("/jobs/" + id + "/logs").json().get("logs").isEmpty())

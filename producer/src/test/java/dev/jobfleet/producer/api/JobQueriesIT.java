@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jobfleet.producer.testing.ApiIntegrationTest;
 import dev.jobfleet.producer.testing.HttpApi;
 import dev.jobfleet.producer.testing.TableCounts;
+import dev.jobfleet.producer.testing.TestTokens;
 import dev.jobfleet.store.JobRepository;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -73,7 +74,8 @@ class JobQueriesIT {
         assertThat(history.size()).isOne();
         assertThat(history.get(0).get("from").isNull()).isTrue();
         assertThat(history.get(0).get("to").stringValue()).isEqualTo("PENDING");
-        assertThat(history.get(0).get("actor").stringValue()).isEqualTo("api");
+        assertThat(history.get(0).get("actor").stringValue())
+                .isEqualTo("api:" + TestTokens.callerId(TestTokens.OPERATOR_NAME));
     }
 
     @Test
@@ -109,7 +111,7 @@ class JobQueriesIT {
         JsonNode last = cancelled.json().get("history").get(1);
         assertThat(last.get("from").stringValue()).isEqualTo("PENDING");
         assertThat(last.get("to").stringValue()).isEqualTo("CANCELLED");
-        assertThat(last.get("actor").stringValue()).isEqualTo("api");
+        assertThat(last.get("actor").stringValue()).isEqualTo("api:" + TestTokens.callerId(TestTokens.OPERATOR_NAME));
         assertThat(TableCounts.of(dataSource)).isEqualTo(before.plus(0, 1, 0));
 
         HttpApi.Response again = api.post("/jobs/" + id + "/cancel");

@@ -59,6 +59,7 @@ class OpenApiIT {
         assertResponses(paths, "/jobs:batch", "post", "200", "400", "413", "415");
         assertResponses(paths, "/batches", "post", "201", "400", "413", "415");
         assertResponses(paths, "/batches/{id}", "get", "200", "400", "404");
+        assertResponses(paths, "/concurrency-limits", "get", "200");
         assertResponses(paths, "/concurrency-limits/{key}", "put", "200", "400", "415");
         assertResponses(paths, "/concurrency-limits/{key}", "get", "200", "400", "404");
         assertResponses(paths, "/concurrency-limits/{key}", "delete", "204", "400", "404");

@@ -6,6 +6,7 @@ import dev.jobfleet.producer.testing.ApiIntegrationTest;
 import dev.jobfleet.producer.testing.HttpApi;
 import dev.jobfleet.producer.testing.Runs;
 import dev.jobfleet.producer.testing.TableCounts;
+import dev.jobfleet.producer.testing.TestTokens;
 import dev.jobfleet.store.JobRepository;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -46,7 +47,8 @@ class RetryDeadJobIT {
         UUID id = submit("{\"type\": \"" + type + "\", \"maxAttempts\": 1}");
         Runs.kill(repository, id, type, "the mail server said no");
 
-        JsonNode listed = api.get("/jobs?state=DEAD&type=" + type).json().get("jobs");
+        JsonNode listed =
+                api.get("/jobs?state=DEAD&include=errors&type=" + type).json().get("jobs");
         assertThat(listed.size()).isOne();
         assertThat(listed.get(0).get("id").stringValue()).isEqualTo(id.toString());
         assertThat(listed.get(0).get("state").stringValue()).isEqualTo("DEAD");
@@ -67,7 +69,7 @@ class RetryDeadJobIT {
         JsonNode last = job.get("history").get(job.get("history").size() - 1);
         assertThat(last.get("from").stringValue()).isEqualTo("DEAD");
         assertThat(last.get("to").stringValue()).isEqualTo("PENDING");
-        assertThat(last.get("actor").stringValue()).isEqualTo("api");
+        assertThat(last.get("actor").stringValue()).isEqualTo("api:" + TestTokens.callerId(TestTokens.OPERATOR_NAME));
         assertThat(TableCounts.of(dataSource))
                 .as("one history row, and one outbox row so that workers hear of it")
                 .isEqualTo(before.plus(0, 1, 1));

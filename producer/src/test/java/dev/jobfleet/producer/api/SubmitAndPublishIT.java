@@ -17,9 +17,9 @@ import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
 
 /** Submission writes the job, its history row and its outbox row; the relay moves the row to Kafka. */
 @ApiIntegrationTest
@@ -34,7 +34,7 @@ class SubmitAndPublishIT {
     OutboxRelay relay;
 
     @Autowired
-    EmbeddedKafkaBroker broker;
+    KafkaConnectionDetails kafka;
 
     @Test
     void submittedJobIsStoredWithItsHistoryAndOutboxRowThenRelayedKeyedByItsId() {
@@ -56,8 +56,8 @@ class SubmitAndPublishIT {
                         .query(String.class)
                         .single())
                 .isEqualTo("PENDING");
-        assertThat(jdbc.sql(
-                                "SELECT from_state IS NULL AND to_state = 'PENDING' AND actor = 'api' FROM job_history WHERE job_id = ?")
+        assertThat(jdbc.sql("SELECT from_state IS NULL AND to_state = 'PENDING' AND actor = 'api:token:testoperator'"
+                                + " FROM job_history WHERE job_id = ?")
                         .param(id)
                         .query(Boolean.class)
                         .list())
@@ -72,10 +72,9 @@ class SubmitAndPublishIT {
 
         assertThat(published).isGreaterThanOrEqualTo(1);
         assertThat(TableCounts.of(dataSource).outbox()).isZero();
-        List<ConsumerRecord<String, byte[]>> records =
-                TopicReader.readAll(broker.getBrokersAsString(), Topics.JOBS).stream()
-                        .filter(r -> r.key().equals(id.toString()))
-                        .toList();
+        List<ConsumerRecord<String, byte[]>> records = TopicReader.readAll(bootstrapServers(), Topics.JOBS).stream()
+                .filter(r -> r.key().equals(id.toString()))
+                .toList();
         assertThat(records).hasSize(1);
         JobEvent event = JobCodec.decode(records.getFirst().value());
         assertThat(event.id()).isEqualTo(id);
@@ -88,5 +87,9 @@ class SubmitAndPublishIT {
                 id,
                 records.getFirst().partition(),
                 records.getFirst().offset());
+    }
+
+    private String bootstrapServers() {
+        return String.join(",", kafka.getBootstrapServers());
     }
 }

@@ -12,6 +12,7 @@ import dev.jobfleet.model.JobEvent;
 import dev.jobfleet.model.JobIds;
 import dev.jobfleet.model.Topics;
 import dev.jobfleet.producer.testing.TcpForwarder;
+import dev.jobfleet.producer.testing.TestKafka;
 import dev.jobfleet.producer.testing.TopicReader;
 import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.store.TestDatabase;
@@ -46,7 +47,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
@@ -56,7 +56,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
  */
 class OutboxRelayIT {
     private static TestDatabase database;
-    private static EmbeddedKafkaKraftBroker broker;
+    private static TestKafka broker;
     private static JobRepository repository;
     private static JdbcClient jdbc;
 
@@ -67,13 +67,12 @@ class OutboxRelayIT {
         database = TestDatabase.create(6);
         repository = new JobRepository(database.dataSource());
         jdbc = JdbcClient.create(database.dataSource());
-        broker = new EmbeddedKafkaKraftBroker(1, 6, Topics.JOBS);
-        broker.afterPropertiesSet();
+        broker = TestKafka.start(6, Topics.JOBS);
     }
 
     @AfterAll
     static void stop() {
-        broker.destroy();
+        broker.close();
         database.close();
     }
 
@@ -91,11 +90,11 @@ class OutboxRelayIT {
     void twoRelaysShareTheOutboxAndPublishEveryRowExactlyOnce() throws Exception {
         Set<UUID> ids = submit(2_000, "relay.share");
         int recordsBefore =
-                TopicReader.readAll(broker.getBrokersAsString(), Topics.JOBS).size();
+                TopicReader.readAll(broker.bootstrapServers(), Topics.JOBS).size();
         MeterRegistry metersA = new SimpleMeterRegistry();
         MeterRegistry metersB = new SimpleMeterRegistry();
-        OutboxRelay relayA = relay(broker.getBrokersAsString(), metersA, 50, Map.of());
-        OutboxRelay relayB = relay(broker.getBrokersAsString(), metersB, 50, Map.of());
+        OutboxRelay relayA = relay(broker.bootstrapServers(), metersA, 50, Map.of());
+        OutboxRelay relayB = relay(broker.bootstrapServers(), metersB, 50, Map.of());
 
         ExecutorService threads = Executors.newFixedThreadPool(2);
         CountDownLatch go = new CountDownLatch(1);
@@ -108,7 +107,7 @@ class OutboxRelayIT {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         threads.shutdown();
 
-        List<ConsumerRecord<String, byte[]>> all = TopicReader.readAll(broker.getBrokersAsString(), Topics.JOBS);
+        List<ConsumerRecord<String, byte[]>> all = TopicReader.readAll(broker.bootstrapServers(), Topics.JOBS);
         List<String> keys = all.subList(recordsBefore, all.size()).stream()
                 .map(ConsumerRecord::key)
                 .toList();
@@ -141,7 +140,7 @@ class OutboxRelayIT {
         assertThat(meters.get("jobfleet.outbox.failures").counter().count()).isOne();
         assertThat(meters.get("jobfleet.outbox.published").counter().count()).isZero();
 
-        int published = relay(broker.getBrokersAsString(), new SimpleMeterRegistry(), 500, Map.of())
+        int published = relay(broker.bootstrapServers(), new SimpleMeterRegistry(), 500, Map.of())
                 .drain();
 
         assertThat(published).isEqualTo(100);
@@ -170,7 +169,7 @@ class OutboxRelayIT {
                             meters.get("jobfleet.outbox.failures").counter().count() >= 3);
             assertThat(outboxIds()).isEqualTo(waiting);
 
-            kafkaPath = new TcpForwarder(port, broker.getBrokersAsString());
+            kafkaPath = new TcpForwarder(port, broker.bootstrapServers());
 
             await().atMost(Duration.ofSeconds(30)).until(() -> repository.outboxSize() == 0);
             loop.stop();
@@ -253,7 +252,7 @@ class OutboxRelayIT {
 
     private static List<String> publishedKeys(Set<UUID> ids) {
         Set<String> wanted = keys(ids);
-        return TopicReader.readAll(broker.getBrokersAsString(), Topics.JOBS).stream()
+        return TopicReader.readAll(broker.bootstrapServers(), Topics.JOBS).stream()
                 .map(ConsumerRecord::key)
                 .filter(wanted::contains)
                 .toList();

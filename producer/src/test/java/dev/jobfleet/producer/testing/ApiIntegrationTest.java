@@ -7,11 +7,10 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
-import org.springframework.kafka.test.context.EmbeddedKafka;
 
 /**
- * The producer app on a random port, with a fresh database on the real PostgreSQL and an
- * embedded KRaft broker. The relay loop is off, so a test sees exactly the outbox rows a request
+ * The producer app on a random port, with a fresh database on the real PostgreSQL and a real
+ * KRaft broker ({@link TestKafkaConfiguration}: a container where Docker answers, embedded otherwise). The relay loop is off, so a test sees exactly the outbox rows a request
  * wrote; tests that need publishing drain the {@code OutboxRelay} bean themselves. Every class
  * with this annotation shares one context (and one database: count deltas, not totals).
  */
@@ -25,10 +24,10 @@ import org.springframework.kafka.test.context.EmbeddedKafka;
             "jobfleet.producer.max-payload-bytes=" + ApiIntegrationTest.MAX_PAYLOAD_BYTES,
             "jobfleet.producer.max-batch-size=" + ApiIntegrationTest.MAX_BATCH_SIZE,
             "jobfleet.producer.max-batch-bytes=" + ApiIntegrationTest.MAX_BATCH_BYTES,
+            "jobfleet.producer.max-list-bytes=" + ApiIntegrationTest.MAX_LIST_BYTES,
             "jobfleet.test.pool-size=16"
         })
-@EmbeddedKafka(partitions = 1, bootstrapServersProperty = "spring.kafka.bootstrap-servers")
-@Import(TestDatabaseConfiguration.class)
+@Import({TestDatabaseConfiguration.class, TestKafkaConfiguration.class})
 public @interface ApiIntegrationTest {
     /** Small, so that oversized requests stay cheap to send. */
     int MAX_PAYLOAD_BYTES = 4096;
@@ -37,4 +36,7 @@ public @interface ApiIntegrationTest {
     int MAX_BATCH_SIZE = 60;
 
     int MAX_BATCH_BYTES = 64 * 1024;
+
+    /** Two full payloads fit on a page of GET /jobs?include=payload, a third does not. */
+    int MAX_LIST_BYTES = 10 * 1024;
 }

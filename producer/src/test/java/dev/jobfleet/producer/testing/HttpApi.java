@@ -12,20 +12,40 @@ import java.time.Duration;
 import java.util.UUID;
 import tools.jackson.databind.JsonNode;
 
-/** A plain HTTP/1.1 client for the app under test: what a caller on the network sees. */
+/**
+ * A plain HTTP/1.1 client for the app under test: what a caller on the network sees. It sends
+ * {@code Authorization: Bearer} with the operator's test token unless {@link #as} says otherwise.
+ */
 public final class HttpApi {
-    private final HttpClient client = HttpClient.newBuilder()
+    private static final HttpClient CLIENT = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
+    private final HttpClient client = CLIENT;
     private final String base;
+    private final String token;
 
     public HttpApi(int port) {
+        this(port, TestTokens.OPERATOR);
+    }
+
+    private HttpApi(int port, String token) {
         this.base = "http://127.0.0.1:" + port;
+        this.token = token;
+    }
+
+    /** The same API as the caller with {@code token}; null sends no Authorization header at all. */
+    public HttpApi as(String token) {
+        return new HttpApi(Integer.parseInt(base.substring(base.lastIndexOf(':') + 1)), token);
     }
 
     public HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return request;
     }
 
     public Response get(String path) {

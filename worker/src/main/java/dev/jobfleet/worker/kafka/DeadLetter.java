@@ -1,7 +1,12 @@
 package dev.jobfleet.worker.kafka;
 
+import dev.jobfleet.store.DeadLetterRecord;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 
 /**
  * A record refused for good, with why.
@@ -28,8 +33,20 @@ public record DeadLetter(ConsumerRecord<String, byte[]> record, String reason, S
         return record.topic() + "-" + record.partition() + "@" + record.offset();
     }
 
-    /** The reason header: code and detail. */
-    public String header() {
-        return reason + ": " + detail;
+    /** As kept in the database until it is on the dead-letter topic: the record's bytes as they came. */
+    DeadLetterRecord toRecord() {
+        List<DeadLetterRecord.Header> headers = new ArrayList<>();
+        for (Header h : record.headers()) {
+            headers.add(new DeadLetterRecord.Header(h.key(), h.value()));
+        }
+        return new DeadLetterRecord(
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
+                record.value(),
+                headers,
+                reason,
+                detail);
     }
 }

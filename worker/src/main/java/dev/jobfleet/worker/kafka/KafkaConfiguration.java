@@ -1,12 +1,13 @@
 package dev.jobfleet.worker.kafka;
 
 import dev.jobfleet.model.Topics;
+import dev.jobfleet.store.DeadLetterStore;
 import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.worker.WorkerProperties;
 import dev.jobfleet.worker.metrics.WorkerMetrics;
 import dev.jobfleet.worker.run.HandlerRegistry;
 import dev.jobfleet.worker.run.JobClaims;
-import dev.jobfleet.worker.run.JobRunner;
+import dev.jobfleet.worker.run.RunEngine;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -16,19 +17,18 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.TopicBuilder;
+import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
-import org.springframework.kafka.listener.CommonErrorHandler;
-import org.springframework.kafka.listener.DefaultErrorHandler;
-import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
- * Kafka wiring: the topics, the consumer settings the listener relies on, the dead-letter
- * producer and the error handler. Connection settings are Spring Boot's ({@code
+ * Kafka wiring: the topics, the consumer settings the poll thread relies on, the poll thread
+ * itself ({@link JobConsumer}) and the dead-letter relay's producer. Connection settings are Spring Boot's ({@code
  * spring.kafka.bootstrap-servers}).
  */
 @Configuration(proxyBeanMethods = false)
@@ -47,9 +47,9 @@ public class KafkaConfiguration {
     }
 
     /**
-     * What the listener needs whatever {@code spring.kafka.consumer.*} says: raw bytes (decoding
-     * is the listener's, so a bad record is dead-lettered rather than failing the poll), no auto
-     * commit, and a poll interval long enough for a batch's handlers.
+     * What the poll thread needs whatever {@code spring.kafka.consumer.*} says: raw bytes (decoding
+     * is the intake's, so a bad record is dead-lettered rather than failing the poll), no auto
+     * commit (watermarks are committed by hand), and the batch size.
      */
     @Bean
     DefaultKafkaConsumerFactoryCustomizer jobfleetConsumerSettings(WorkerProperties properties) {
@@ -64,18 +64,6 @@ public class KafkaConfiguration {
                 properties.maxPollRecords(),
                 ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
                 (int) properties.maxPollInterval().toMillis()));
-    }
-
-    /**
-     * A failed batch (database or broker unreachable) is retried in place, with backoff up to 30
-     * seconds, for as long as it takes: every step of a batch is idempotent, and skipping it
-     * would commit offsets of events that were never claimed.
-     */
-    @Bean
-    CommonErrorHandler jobfleetErrorHandler() {
-        ExponentialBackOff backOff = new ExponentialBackOff(500, 2.0);
-        backOff.setMaxInterval(30_000);
-        return new DefaultErrorHandler(backOff);
     }
 
     /** The template of the dead-letter producer: acks from all replicas, idempotent. */
@@ -93,22 +81,43 @@ public class KafkaConfiguration {
                         ProducerConfig.ACKS_CONFIG,
                         "all",
                         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                        true));
+                        true,
+                        // the relay's thread waits for these; a broker that does not answer must not hold it long
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                        10_000,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                        30_000,
+                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                        10_000));
     }
 
     @Bean
-    DeadLetterPublisher deadLetterPublisher(KafkaTemplate<String, byte[]> deadLetterTemplate, WorkerMetrics metrics) {
-        return new DeadLetterPublisher(deadLetterTemplate, metrics, Duration.ofSeconds(30));
+    DeadLetterRelay deadLetterRelay(DeadLetterStore store, KafkaTemplate<String, byte[]> deadLetterTemplate) {
+        return new DeadLetterRelay(store, deadLetterTemplate, 500, Duration.ofSeconds(30));
     }
 
     @Bean
-    JobEventListener jobEventListener(
+    @SuppressWarnings("unchecked")
+    JobConsumer jobConsumer(
+            ConsumerFactory<?, ?> consumerFactory,
             HandlerRegistry handlers,
-            JobRepository jobs,
+            @Qualifier("engineJobRepository") JobRepository engineJobs,
+            DeadLetterStore deadLetters,
             JobClaims claims,
-            JobRunner runner,
-            DeadLetterPublisher deadLetters,
+            RunEngine engine,
+            WorkerMetrics metrics,
             WorkerProperties properties) {
-        return new JobEventListener(handlers, jobs, claims, runner, deadLetters, properties.id());
+        Intake intake = new Intake(handlers, engineJobs, deadLetters, claims, engine, metrics, properties.id());
+        // the customizer below sets the deserializers, so the factory makes <String, byte[]> consumers
+        return new JobConsumer(
+                (ConsumerFactory<String, byte[]>) consumerFactory,
+                properties.groupId(),
+                "jobfleet-" + properties.id(),
+                intake,
+                engine,
+                metrics,
+                properties.maxPollRecords(),
+                properties.prefetch(),
+                properties.commitInterval());
     }
 }

@@ -2,6 +2,7 @@ package dev.jobfleet.worker.maintenance;
 
 import dev.jobfleet.model.JobState;
 import dev.jobfleet.store.JobRepository;
+import dev.jobfleet.store.RescuePolicy;
 import dev.jobfleet.worker.metrics.WorkerMetrics;
 import java.time.Duration;
 import java.util.Map;
@@ -14,10 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes back runs whose lease expired (the worker died, hung or lost the database): RUNNING goes
- * back to PENDING, or to DEAD when the run was the last attempt. Their old claim tokens stop
- * working at that moment, so a worker that wakes up later cannot finish, extend or release them.
- * Rescued jobs are run by the workers' due-job pollers. One instance at a time (ShedLock).
+ * Takes back runs whose lease expired (the worker died, hung or lost the database): a lost run is
+ * backed off like a failed attempt (RETRY_SCHEDULED, then PENDING when due, claimed by the
+ * workers' due-job pollers), or goes DEAD when it was the last attempt or the {@code max-rescues}-th
+ * run in a row to lose its worker (a job that crashes its JVM must not take the fleet down in
+ * turn). The old claim tokens stop working at that moment, so a worker that wakes up later cannot
+ * finish, extend or release them. One instance at a time (ShedLock).
  */
 public class LeaseReaper {
     /** The bean name, which {@link #lockAtLeastFor()} is read through. */
@@ -31,8 +34,16 @@ public class LeaseReaper {
     private final String workerId;
     private final int batch;
     private final Duration interval;
+    private final RescuePolicy policy;
 
-    public LeaseReaper(JobRepository jobs, WorkerMetrics metrics, String workerId, int batch, Duration interval) {
+    public LeaseReaper(
+            JobRepository jobs,
+            WorkerMetrics metrics,
+            String workerId,
+            int batch,
+            Duration interval,
+            RescuePolicy policy) {
+        this.policy = policy;
         this.jobs = jobs;
         this.metrics = metrics;
         this.workerId = workerId;
@@ -41,10 +52,13 @@ public class LeaseReaper {
     }
 
     /** Rescues up to a batch of expired runs. Void: ShedLock cannot lock a method returning a primitive. */
-    @SchedulerLock(name = LOCK, lockAtMostFor = "PT2M", lockAtLeastFor = "#{@" + BEAN + ".lockAtLeastFor()}")
+    @SchedulerLock(
+            name = LOCK,
+            lockAtMostFor = "#{@" + BEAN + ".lockAtMostFor()}",
+            lockAtLeastFor = "#{@" + BEAN + ".lockAtLeastFor()}")
     public void run() {
         LockAssert.assertLocked();
-        Map<UUID, JobState> rescued = jobs.rescueExpired(batch, workerId + " (reaper)");
+        Map<UUID, JobState> rescued = jobs.rescueExpired(batch, policy, workerId + " (reaper)");
         if (rescued.isEmpty()) {
             return;
         }
@@ -52,6 +66,11 @@ public class LeaseReaper {
                 rescued.values().stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
         byState.forEach(metrics::rescued);
         log.info("rescued {} runs with expired leases: {} -> {}", rescued.size(), byState, rescued.keySet());
+    }
+
+    /** See {@link MaintenanceConfiguration#lockAtMostFor(Duration)}. */
+    public String lockAtMostFor() {
+        return MaintenanceConfiguration.lockAtMostFor(interval);
     }
 
     /** See {@link MaintenanceConfiguration#lockAtLeastFor(Duration)}. */

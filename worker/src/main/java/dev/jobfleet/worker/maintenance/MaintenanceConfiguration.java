@@ -1,6 +1,8 @@
 package dev.jobfleet.worker.maintenance;
 
 import dev.jobfleet.store.JobRepository;
+import dev.jobfleet.store.RescuePolicy;
+import dev.jobfleet.store.Retention;
 import dev.jobfleet.store.Schedules;
 import dev.jobfleet.worker.WorkerProperties;
 import dev.jobfleet.worker.metrics.QueueDepthGauges;
@@ -20,7 +22,8 @@ import org.springframework.scheduling.config.ScheduledTaskRegistrar;
 
 /**
  * The maintenance chores and their schedule. Each chore runs on every worker's schedule; the
- * locked ones ({@link LeaseReaper}, {@link RetryPromoter}, {@link PriorityAger}) let one instance
+ * locked ones ({@link LeaseReaper}, {@link RetryPromoter}, {@link PriorityAger}, {@link
+ * RetentionChore}) let one instance
  * at a time run them through ShedLock (a row in {@code shedlock}, timed by the database clock) and
  * the others skip that turn (G7). {@link ScheduleEnqueuer} needs no lock; see there.
  */
@@ -43,6 +46,16 @@ public class MaintenanceConfiguration {
     }
 
     /**
+     * How long a chore's lock outlives a pod that died while holding it: ten intervals, at least 15
+     * seconds. Each chore is one short statement per run; a lock held for ShedLock's usual minutes
+     * after a crash would stop rescues and retries fleet-wide for that long.
+     */
+    public static String lockAtMostFor(Duration interval) {
+        Duration tenIntervals = interval.multipliedBy(10);
+        return (tenIntervals.compareTo(Duration.ofSeconds(15)) < 0 ? Duration.ofSeconds(15) : tenIntervals).toString();
+    }
+
+    /**
      * How long a locked chore keeps its lock after it ends: half its interval.
      *
      * <p>Every pod schedules every chore, each pod on its own phase, and a chore takes milliseconds.
@@ -60,7 +73,13 @@ public class MaintenanceConfiguration {
 
     @Bean(LeaseReaper.BEAN)
     LeaseReaper leaseReaper(JobRepository jobs, WorkerMetrics metrics, WorkerProperties properties) {
-        return new LeaseReaper(jobs, metrics, properties.id(), properties.reaperBatch(), properties.reaperInterval());
+        return new LeaseReaper(
+                jobs,
+                metrics,
+                properties.id(),
+                properties.reaperBatch(),
+                properties.reaperInterval(),
+                new RescuePolicy(properties.maxRescues(), properties.backoff().fallback()));
     }
 
     @Bean(RetryPromoter.BEAN)
@@ -73,6 +92,17 @@ public class MaintenanceConfiguration {
     PriorityAger priorityAger(JobRepository jobs, WorkerProperties properties) {
         WorkerProperties.Aging aging = properties.aging();
         return new PriorityAger(jobs, aging.step(), aging.batch(), aging.interval());
+    }
+
+    @Bean
+    @DependsOnDatabaseInitialization
+    Retention retention(DataSource dataSource) {
+        return new Retention(dataSource);
+    }
+
+    @Bean(RetentionChore.BEAN)
+    RetentionChore retentionChore(Retention retention, WorkerMetrics metrics, WorkerProperties properties) {
+        return new RetentionChore(retention, metrics, properties.retention());
     }
 
     @Bean
@@ -101,6 +131,7 @@ public class MaintenanceConfiguration {
             RetryPromoter promoter,
             PriorityAger ager,
             ScheduleEnqueuer enqueuer,
+            RetentionChore retention,
             QueueDepthGauges gauges,
             WorkerProperties properties) {
         return (ScheduledTaskRegistrar registrar) -> {
@@ -114,6 +145,11 @@ public class MaintenanceConfiguration {
                     new DatabaseChore("schedule enqueuer", enqueuer::run), properties.schedulesInterval());
             registrar.addFixedDelayTask(
                     new DatabaseChore("queue depth gauges", gauges::refresh), properties.queueMetricsInterval());
+            if (properties.retention().enabled()) {
+                registrar.addFixedDelayTask(
+                        new DatabaseChore("retention", retention::run),
+                        properties.retention().interval());
+            }
         };
     }
 }

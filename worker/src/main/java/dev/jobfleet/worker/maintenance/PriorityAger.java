@@ -41,13 +41,21 @@ public class PriorityAger {
     }
 
     /** Lowers the effective priority of up to a batch of waiting jobs by one level. */
-    @SchedulerLock(name = LOCK, lockAtMostFor = "PT2M", lockAtLeastFor = "#{@" + BEAN + ".lockAtLeastFor()}")
+    @SchedulerLock(
+            name = LOCK,
+            lockAtMostFor = "#{@" + BEAN + ".lockAtMostFor()}",
+            lockAtLeastFor = "#{@" + BEAN + ".lockAtLeastFor()}")
     public void run() {
         LockAssert.assertLocked();
         int aged = jobs.agePriorities(step, batch);
         if (aged > 0) {
             log.debug("{} waiting jobs one priority level up", aged);
         }
+    }
+
+    /** See {@link MaintenanceConfiguration#lockAtMostFor(Duration)}. */
+    public String lockAtMostFor() {
+        return MaintenanceConfiguration.lockAtMostFor(interval);
     }
 
     /** See {@link MaintenanceConfiguration#lockAtLeastFor(Duration)}. */

@@ -31,13 +31,21 @@ public class RetryPromoter {
     }
 
     /** Promotes up to a batch of due retries. Void: ShedLock cannot lock a method returning a primitive. */
-    @SchedulerLock(name = LOCK, lockAtMostFor = "PT2M", lockAtLeastFor = "#{@" + BEAN + ".lockAtLeastFor()}")
+    @SchedulerLock(
+            name = LOCK,
+            lockAtMostFor = "#{@" + BEAN + ".lockAtMostFor()}",
+            lockAtLeastFor = "#{@" + BEAN + ".lockAtLeastFor()}")
     public void run() {
         LockAssert.assertLocked();
         int promoted = jobs.promoteDueRetries(batch, workerId + " (retry promoter)");
         if (promoted > 0) {
             log.info("{} due retries back to PENDING", promoted);
         }
+    }
+
+    /** See {@link MaintenanceConfiguration#lockAtMostFor(Duration)}. */
+    public String lockAtMostFor() {
+        return MaintenanceConfiguration.lockAtMostFor(interval);
     }
 
     /** See {@link MaintenanceConfiguration#lockAtLeastFor(Duration)}. */

@@ -2,18 +2,18 @@ package dev.jobfleet.worker.run;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * The runs this worker holds, for the heartbeat to extend and for shutdown to release. Once
- * {@link #close()}d it accepts no more runs, so nothing claimed after shutdown began can slip
- * past the release.
+ * The runs this worker holds, from claim to settlement, by claim token (a job claimed again on
+ * this worker after it was rescued is another run): the heartbeat extends their leases, shutdown
+ * waits for them, backpressure counts them. Once {@link #close()}d it accepts no more runs.
  */
 final class InFlightRuns {
-    private final Map<UUID, Run> runs = new HashMap<>();
+    private final Map<UUID, Run> runs = new LinkedHashMap<>();
     private boolean closed;
 
     /** Adds the runs unless closed; returns whether they were added. */
@@ -21,19 +21,15 @@ final class InFlightRuns {
         if (closed) {
             return false;
         }
-        added.forEach(run -> runs.put(run.jobId(), run));
+        added.forEach(run -> runs.put(run.token(), run));
         return true;
     }
 
-    synchronized void removeAll(List<Run> removed) {
-        removed.forEach(run -> runs.remove(run.jobId(), run));
+    synchronized void remove(Run run) {
+        runs.remove(run.token(), run);
         if (runs.isEmpty()) {
             notifyAll();
         }
-    }
-
-    synchronized boolean contains(Run run) {
-        return runs.get(run.jobId()) == run;
     }
 
     synchronized List<Run> snapshot() {
@@ -44,10 +40,13 @@ final class InFlightRuns {
         return runs.size();
     }
 
-    /** Stops accepting runs; returns those held now. */
-    synchronized List<Run> close() {
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** Stops accepting runs. */
+    synchronized void close() {
         closed = true;
-        return new ArrayList<>(runs.values());
     }
 
     /** Waits until no run is held or the timeout passes; true if none is held. */

@@ -1,11 +1,16 @@
 package dev.jobfleet.worker.run;
 
+import dev.jobfleet.model.JobEvent;
 import dev.jobfleet.store.Claim;
 import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.worker.metrics.WorkerMetrics;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -38,9 +43,38 @@ public final class JobClaims {
         return timed(LISTENER, () -> jobs.claim(ids, handlers.types(), workerId, lease));
     }
 
+    /**
+     * Inserts the jobs of Kafka-first events the database does not know and claims the new ones
+     * that can run now in the same statement ({@link JobRepository#insertAndClaim}); the events'
+     * other jobs (existing ones, scheduled ones, ones with a concurrency key) are then claimed by id
+     * in a second statement, only if there are any.
+     *
+     * @throws org.springframework.dao.DataIntegrityViolationException when the database refuses
+     *     a value of the batch; nothing was written
+     */
+    public Claimed insertAndClaim(Map<UUID, JobEvent> events) {
+        long sent = System.nanoTime();
+        List<Claim> fresh = jobs.insertAndClaim(events.values(), handlers.types(), workerId, lease, workerId);
+        metrics.claimed(LISTENER, fresh.size(), Duration.ofNanos(System.nanoTime() - sent));
+        if (fresh.size() == events.size()) {
+            return new Claimed(fresh, sent);
+        }
+        Set<UUID> rest = new LinkedHashSet<>(events.keySet());
+        fresh.forEach(c -> rest.remove(c.jobId()));
+        List<Claim> all = new ArrayList<>(fresh);
+        all.addAll(byIds(rest).claims());
+        // the earlier send bounds the leases of both statements' claims from below
+        return new Claimed(all, sent);
+    }
+
     /** Claims up to {@code limit} due pending jobs, highest priority first. */
     public Claimed due(int limit) {
         return timed(POLLER, () -> jobs.claimDue(handlers.types(), limit, workerId, lease));
+    }
+
+    /** Claims one due job whose last run lost its worker (see {@link JobRepository#claimSuspect}). */
+    public Claimed suspect() {
+        return timed(POLLER, () -> jobs.claimSuspect(handlers.types(), workerId, lease));
     }
 
     private Claimed timed(String source, Supplier<List<Claim>> claim) {

@@ -10,39 +10,33 @@ import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DataAccessException;
 
 /**
- * Extends the leases of every run this worker holds, in one statement, every third of the lease.
+ * Extends the leases of every run this worker holds (queued, running, stuck, or waiting for its
+ * outcome to be written), in one statement, every third of the lease, on a thread and a database
+ * connection of its own: however busy the handlers are, they cannot starve it.
  *
- * <p>A run whose lease was not extended is lost: the job was rescued and may run elsewhere. When
- * the database cannot be reached, a run whose lease may expire before the next beat is taken as
- * lost too: the worker cannot prove it still holds it. Either way the run's {@link
- * dev.jobfleet.worker.api.JobContext#leaseLost()} turns true; its outcome will not be written.
- *
- * <p>A lifecycle of its own: it starts before anything can claim (the Kafka listener containers,
- * the worker's poller) and stops after them, so leases are extended for as long as shutdown lets
- * handlers finish. Stopping it alone freezes this worker's leases as a paused process would.
+ * <p>A run whose lease was not extended is lost: the job was rescued and may run elsewhere; its
+ * handler is interrupted at once (within one beat of the loss). When the database cannot be
+ * reached, a running handler whose lease may expire before the next beat is interrupted too: the
+ * worker cannot prove it still holds the job. A run whose handler has already returned is left to
+ * the completer, whose fenced write finds out for itself.
  */
-public final class LeaseHeartbeat implements SmartLifecycle {
-    /** Below the Kafka listener containers ({@code Integer.MAX_VALUE - 100}) and the worker's lifecycle. */
-    public static final int PHASE = Integer.MAX_VALUE - 200;
-
+public final class LeaseHeartbeat {
     private static final Logger log = LoggerFactory.getLogger(LeaseHeartbeat.class);
-    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
-    private final JobRunner runner;
+    private final RunEngine engine;
     private final JobRepository jobs;
     private final WorkerMetrics metrics;
     private final Duration lease;
     private final Duration interval;
     private final PeriodicTask task;
-    private volatile boolean running;
 
+    /** @param jobs on the engine's own connections, not the handlers' pool */
     public LeaseHeartbeat(
-            JobRunner runner, JobRepository jobs, WorkerMetrics metrics, Duration lease, Duration interval) {
-        this.runner = runner;
+            RunEngine engine, JobRepository jobs, WorkerMetrics metrics, Duration lease, Duration interval) {
+        this.engine = engine;
         this.jobs = jobs;
         this.metrics = metrics;
         this.lease = lease;
@@ -50,37 +44,23 @@ public final class LeaseHeartbeat implements SmartLifecycle {
         this.task = new PeriodicTask("jobfleet-heartbeat", interval, this::beat);
     }
 
-    @Override
     public void start() {
         task.start();
-        running = true;
     }
 
     /** Stops beating; runs still held then keep their leases until those expire. */
-    @Override
-    public void stop() {
-        running = false;
-        try {
-            task.stop(STOP_WAIT);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            log.warn("interrupted while stopping the heartbeat");
-        }
+    public void stop() throws InterruptedException {
+        task.stop(Duration.ofSeconds(5));
     }
 
-    @Override
-    public boolean isRunning() {
-        return running;
-    }
-
-    @Override
-    public int getPhase() {
-        return PHASE;
+    /** The periodic task, for health: whether its last run ended in an Error. */
+    public PeriodicTask task() {
+        return task;
     }
 
     /** Extends the leases of every run held now, in one statement. */
     public void beat() {
-        List<Run> runs = runner.inFlight().snapshot();
+        List<Run> runs = engine.inFlight().snapshot();
         if (runs.isEmpty()) {
             return;
         }
@@ -91,38 +71,41 @@ public final class LeaseHeartbeat implements SmartLifecycle {
         try {
             extended = jobs.extendLeases(tokens, lease);
         } catch (DataAccessException e) {
-            log.warn("could not extend the leases of {} runs", runs.size(), e);
-            losePastDue(runs, sent);
+            log.warn(
+                    "could not extend the leases of {} runs: {}",
+                    runs.size(),
+                    e.getMostSpecificCause().getMessage());
+            stopPastDue(runs, sent);
             return;
         }
+        metrics.heartbeat(runs.size(), Duration.ofNanos(System.nanoTime() - sent));
         for (Run run : runs) {
-            if (extended.contains(run.jobId())) {
+            if (extended.contains(run.jobId()) && !run.leaseKnownLost()) {
                 run.confirmed(sent);
-            } else if (!run.isSettled() && runner.inFlight().contains(run)) {
-                lose(run, "its lease was not extended (rescued after it expired)");
+            } else if (!run.hasEnded() && !run.isSettled()) {
+                // alive or queued after the statement: nothing of this run was written, so the loss is real
+                if (run.markLeaseLost()) {
+                    metrics.leaseLost();
+                    log.warn("{}: lease lost (rescued after it expired); interrupting its handler", run);
+                }
+                engine.stop(run, Run.Stop.LEASE_LOST);
             }
         }
     }
 
-    /** Runs whose lease, counted from its last confirmation, ends before the next beat. */
-    private void losePastDue(List<Run> runs, long now) {
+    /** Runs whose lease, counted from its last confirmation, ends before the next beat: stop them. */
+    private void stopPastDue(List<Run> runs, long now) {
         for (Run run : runs) {
             long confirmedFor = now - run.confirmedAtNanos();
-            if (!run.isSettled() && confirmedFor + interval.toNanos() >= lease.toNanos()) {
-                lose(run, "its lease could not be confirmed for " + Duration.ofNanos(confirmedFor));
+            if (!run.hasEnded() && confirmedFor + interval.toNanos() >= lease.toNanos()) {
+                if (run.stopReason() == null) {
+                    log.warn(
+                            "{}: its lease could not be confirmed for {} and may expire; interrupting its handler",
+                            run,
+                            Duration.ofNanos(confirmedFor));
+                }
+                engine.stop(run, Run.Stop.LEASE_LOST);
             }
-        }
-    }
-
-    private void lose(Run run, String why) {
-        if (run.markLeaseLost()) {
-            metrics.leaseLost();
-            log.warn(
-                    "job {} ({}) attempt {}: lease lost, {}",
-                    run.jobId(),
-                    run.type(),
-                    run.context().attempt(),
-                    why);
         }
     }
 }

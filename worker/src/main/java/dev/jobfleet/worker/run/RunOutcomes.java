@@ -43,6 +43,11 @@ public final class RunOutcomes {
                 attempt.jobId(), attempt.claimToken(), backoffDelay(attempt), AttemptError.of(attempt.number(), error));
     }
 
+    /** The handler ran past its time limit: a failed attempt with a timeout error, retried with backoff. */
+    public RunOutcome timedOut(Attempt attempt, Duration limit) {
+        return failed(attempt, new HandlerTimeoutException(attempt, limit));
+    }
+
     private Duration backoffDelay(Attempt attempt) {
         return backoff.forType(attempt.type()).delay(Math.max(1, attempt.number()), ThreadLocalRandom.current());
     }

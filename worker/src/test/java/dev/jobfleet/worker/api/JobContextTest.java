@@ -4,16 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jobfleet.model.JobCodec;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-/** The context's side of the handler writes: conversion, validation, and what a refused write means. */
+/**
+ * The context's side of the handler writes: conversion, validation, and what a refused write means;
+ * and the retry-and-release logic of {@link JobContext#withLock} (the lock itself is the database's,
+ * tested in the store's {@code HandlerLockIT} and the worker's {@code FleetHandlerLockIT}).
+ */
 class JobContextTest {
     private final UUID jobId = UUID.randomUUID();
     private final UUID token = UUID.randomUUID();
@@ -47,7 +56,37 @@ class JobContextTest {
                 public boolean appendLog(JsonNode entry) {
                     return write(entry);
                 }
+
+                @Override
+                public Optional<HandlerLock> tryLock(String name, Duration ttl) {
+                    if (!held.get()) {
+                        lost.set(true);
+                        throw new LeaseLostException(jobId, token, "lock " + name);
+                    }
+                    lockAttempts.incrementAndGet();
+                    if (busyAttempts.getAndDecrement() > 0) {
+                        return Optional.empty();
+                    }
+                    HandlerLock lock = new HandlerLock(
+                            name, fences.incrementAndGet(), Instant.now().plus(ttl));
+                    locksHeld.add(lock);
+                    return Optional.of(lock);
+                }
+
+                @Override
+                public boolean unlock(HandlerLock lock) {
+                    locksHeld.remove(lock);
+                    released.add(lock);
+                    return held.get() && !lockExpired.get();
+                }
             });
+
+    private final AtomicInteger busyAttempts = new AtomicInteger();
+    private final AtomicInteger lockAttempts = new AtomicInteger();
+    private final AtomicLong fences = new AtomicLong();
+    private final AtomicBoolean lockExpired = new AtomicBoolean();
+    private final List<HandlerLock> locksHeld = new ArrayList<>();
+    private final List<HandlerLock> released = new ArrayList<>();
 
     private boolean write(JsonNode node) {
         if (!held.get()) {
@@ -90,6 +129,58 @@ class JobContextTest {
         assertThatThrownBy(() -> context.appendLog("late")).isInstanceOf(LeaseLostException.class);
         assertThat(context.leaseLost()).isTrue();
         assertThat(written).isEmpty();
+    }
+
+    @Test
+    void withLockRunsTheWorkUnderTheLockAndGivesItBackOnEveryPath() throws Exception {
+        busyAttempts.set(3);
+        long fence = context.withLock("report", Duration.ofSeconds(5), lock -> {
+            assertThat(locksHeld).containsExactly(lock);
+            return lock.fence();
+        });
+        assertThat(fence).isEqualTo(1L);
+        assertThat(lockAttempts.get())
+                .as("three contended attempts, then the lock")
+                .isEqualTo(4);
+        assertThat(locksHeld).isEmpty();
+        assertThat(released).hasSize(1);
+
+        assertThatThrownBy(() -> context.withLock("report", Duration.ofSeconds(5), lock -> {
+                    throw new IllegalStateException("the work failed");
+                }))
+                .hasMessage("the work failed");
+        assertThat(locksHeld).as("released after a failure").isEmpty();
+        assertThat(released).hasSize(2);
+
+        lockExpired.set(true);
+        assertThatThrownBy(() -> context.withLock("report", Duration.ofSeconds(5), lock -> "done"))
+                .isInstanceOfSatisfying(
+                        LockLostException.class, e -> assertThat(e.fence()).isEqualTo(3));
+        assertThat(locksHeld).isEmpty();
+    }
+
+    @Test
+    void withLockGivesUpAfterMaxWaitAndALostRunTakesNothing() {
+        busyAttempts.set(Integer.MAX_VALUE);
+        assertThatThrownBy(() -> context.withLock("report", Duration.ofSeconds(5), Duration.ofMillis(60), lock -> {
+                    throw new AssertionError("must not run");
+                }))
+                .isInstanceOfSatisfying(
+                        LockUnavailableException.class,
+                        e -> assertThat(e.lockName()).isEqualTo("report"));
+        assertThat(lockAttempts.get())
+                .as("retried with backoff until the deadline")
+                .isBetween(2, 20);
+
+        held.set(false);
+        assertThatThrownBy(() -> context.withLock("report", Duration.ofSeconds(5), lock -> "never"))
+                .isInstanceOf(LeaseLostException.class);
+        assertThat(context.leaseLost()).isTrue();
+        assertThat(locksHeld).isEmpty();
+        assertThatThrownBy(() -> context.withLock(" ", Duration.ofSeconds(5), lock -> "x"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> context.withLock("x", Duration.ZERO, lock -> "x"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

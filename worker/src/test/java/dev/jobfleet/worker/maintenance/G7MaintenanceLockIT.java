@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.store.Race;
+import dev.jobfleet.store.RescuePolicy;
+import dev.jobfleet.store.Retention;
 import dev.jobfleet.store.TestDatabase;
+import dev.jobfleet.worker.WorkerProperties;
 import dev.jobfleet.worker.metrics.WorkerMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.Method;
@@ -101,18 +104,36 @@ class G7MaintenanceLockIT {
         List<Chore> chores = List.of(
                 new Chore(
                         LeaseReaper.LOCK,
-                        new LeaseReaper(jobs, new WorkerMetrics(new SimpleMeterRegistry()), "w", 10, interval)::run,
+                        new LeaseReaper(
+                                jobs,
+                                new WorkerMetrics(new SimpleMeterRegistry()),
+                                "w",
+                                10,
+                                interval,
+                                RescuePolicy.DEFAULT)::run,
                         LeaseReaper.class),
                 new Chore(RetryPromoter.LOCK, new RetryPromoter(jobs, "w", 10, interval)::run, RetryPromoter.class),
-                new Chore(PriorityAger.LOCK, new PriorityAger(jobs, interval, 10, interval)::run, PriorityAger.class));
+                new Chore(PriorityAger.LOCK, new PriorityAger(jobs, interval, 10, interval)::run, PriorityAger.class),
+                new Chore(
+                        RetentionChore.LOCK,
+                        new RetentionChore(
+                                new Retention(db.dataSource()),
+                                new WorkerMetrics(new SimpleMeterRegistry()),
+                                new WorkerProperties.Retention(true, interval, null, null, null, null, 10, 1))::run,
+                        RetentionChore.class));
         LockingTaskExecutor executor =
                 new DefaultLockingTaskExecutor(MaintenanceConfiguration.jdbcLockProvider(db.dataSource()));
+        assertThat(MaintenanceConfiguration.lockAtMostFor(Duration.ofMillis(200)))
+                .as("a dead pod's lock lapses after 15 s at least")
+                .isEqualTo("PT15S");
+        assertThat(MaintenanceConfiguration.lockAtMostFor(Duration.ofSeconds(5)))
+                .isEqualTo("PT50S");
         for (Chore chore : chores) {
             Method run = chore.type.getMethod("run");
             SchedulerLock lock = run.getAnnotation(SchedulerLock.class);
             assertThat(lock).as(chore.type.getSimpleName() + ".run is locked").isNotNull();
             assertThat(lock.name()).isEqualTo(chore.lock);
-            assertThat(lock.lockAtMostFor()).isEqualTo("PT2M");
+            assertThat(lock.lockAtMostFor()).contains(".lockAtMostFor()");
             assertThat(lock.lockAtLeastFor()).isNotBlank();
             assertThatThrownBy(chore.body::run)
                     .as(chore.type.getSimpleName() + " refuses to run outside its lock")

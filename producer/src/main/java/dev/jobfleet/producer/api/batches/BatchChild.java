@@ -26,5 +26,11 @@ record BatchChild(
         @Schema(description = "Attempts before the job is DEAD", minimum = "1", maximum = "1000")
         Integer maxAttempts,
 
+        @Schema(
+                description = "This job's time limit for one run, in milliseconds; absent: its type's",
+                minimum = "1",
+                maximum = "604800000")
+        Integer timeoutMs,
+
         @Schema(description = "Jobs sharing a key share its concurrency limit", maxLength = 255)
         String concurrencyKey) {}

@@ -2,7 +2,7 @@ package dev.jobfleet.producer.api.batches;
 
 import dev.jobfleet.model.FieldError;
 import dev.jobfleet.model.JobIds;
-import dev.jobfleet.producer.api.JobSubmitter;
+import dev.jobfleet.producer.api.JobAccess;
 import dev.jobfleet.producer.api.Problem;
 import dev.jobfleet.producer.api.ProblemException;
 import dev.jobfleet.store.Batches;
@@ -62,8 +62,13 @@ public class BatchController {
         NewBatch batch = reader.read(body);
         UUID id = JobIds.next();
         // children carry no idempotency or unique key (the reader refuses them): each one is a new job of the batch
-        Batches.Created created =
-                batches.create(id, batch.policy(), batch.callback(), batch.children(), JobSubmitter.ACTOR);
+        Batches.Created created = batches.create(
+                id,
+                batch.policy(),
+                batch.callback(),
+                batch.children(),
+                JobAccess.actor(),
+                JobAccess.caller().id());
         BatchView view = BatchView.of(
                 created.batch(),
                 created.children().stream().map(s -> s.job().id()).toList());
@@ -73,9 +78,10 @@ public class BatchController {
     @GetMapping("/{id}")
     @Operation(summary = "Read a batch's progress")
     @ApiResponse(responseCode = "200", description = "The batch")
-    @ApiResponse(responseCode = "404", description = "No such batch")
+    @ApiResponse(responseCode = "404", description = "No such batch (or, for a submitter, another's batch)")
     public BatchView get(@PathVariable UUID id) {
         return batches.find(id)
+                .filter(batch -> JobAccess.mayRead(JobAccess.caller(), batch.submittedBy()))
                 .map(batch -> BatchView.of(batch, null))
                 .orElseThrow(() -> new ProblemException(
                         Problem.BATCH_NOT_FOUND,

@@ -108,6 +108,7 @@ public class BatchRequestReader {
                 child.runAt(),
                 child.maxAttempts(),
                 child.concurrencyKey(),
-                null);
+                null,
+                child.timeoutMs());
     }
 }

@@ -61,10 +61,10 @@ public class ScheduleRequestReader {
                 fields.error(e.field(), e.message());
             }
         }
+        JsonNode payload = fields.any("payload");
         if (!errors.isEmpty()) {
             throw ProblemException.invalid(errors);
         }
-        JsonNode payload = fields.any("payload");
         if (payload == null) {
             payload = JsonNodeFactory.instance.objectNode();
         }

@@ -8,6 +8,7 @@ import dev.jobfleet.producer.testing.HttpApi;
 import dev.jobfleet.producer.testing.Runs;
 import dev.jobfleet.producer.testing.TableCounts;
 import dev.jobfleet.store.JobRepository;
+import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
@@ -100,6 +101,32 @@ class ConcurrencyLimitApiIT {
         JsonNode read = api.get(path).json();
         assertThat(read.get("maxRunning").intValue()).isEqualTo(2);
         assertThat(api.delete(path).status()).isEqualTo(204);
+    }
+
+    @Test
+    void listShowsEveryLimitByKeyWithItsTakenSlots() {
+        String first = key + "-a";
+        String second = key + "-b";
+        api.put("/concurrency-limits/" + second, "{\"maxRunning\": 5}");
+        api.put("/concurrency-limits/" + first, "{\"maxRunning\": 2}");
+        String type = "limited." + first;
+        UUID job = api.post("/jobs", "{\"type\": \"" + type + "\", \"concurrencyKey\": \"" + first + "\"}")
+                .id();
+        Runs.claim(repository, job, type);
+        TableCounts before = TableCounts.of(dataSource);
+
+        HttpApi.Response list = api.get("/concurrency-limits");
+
+        assertThat(list.status()).as(list.toString()).isEqualTo(200);
+        List<JsonNode> ours = list.json()
+                .get("limits")
+                .valueStream()
+                .filter(l -> l.get("key").stringValue().startsWith(key))
+                .toList();
+        assertThat(ours).extracting(l -> l.get("key").stringValue()).containsExactly(first, second);
+        assertThat(ours).extracting(l -> l.get("maxRunning").intValue()).containsExactly(2, 5);
+        assertThat(ours).extracting(l -> l.get("running").longValue()).containsExactly(1L, 0L);
+        assertThat(TableCounts.of(dataSource)).as("a read changes nothing").isEqualTo(before);
     }
 
     private long slots() {
