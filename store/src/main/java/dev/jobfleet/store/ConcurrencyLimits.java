@@ -26,10 +26,11 @@ import tools.jackson.databind.node.ArrayNode;
  *       the key: one whose snapshot is newer sees the gate closed; one whose snapshot is older locks
  *       the gate's newest version (a locked row is read as committed last, not as the snapshot had
  *       it), finds another generation than its snapshot saw, and skips the key too.
- *   <li>Lock the gate FOR UPDATE. Claims lock it FOR KEY SHARE, so this waits for every claim that
- *       locked it before it closed: their jobs are RUNNING by now, or not at all. (Closing first
- *       matters: FOR KEY SHARE lockers never queue behind a FOR UPDATE waiter, and a steady stream
- *       of claims would starve it.)
+ *   <li>Lock the gate FOR UPDATE. Claims lock it FOR SHARE SKIP LOCKED ({@link JobSql#GATE_LOCK}),
+ *       so this waits for every claim that locked it before it closed: their jobs are RUNNING by
+ *       now, or not at all. (Closing first matters: share lockers never queue behind a FOR UPDATE
+ *       waiter, and a steady stream of claims would starve it.) Claims never wait for this lock:
+ *       they skip the key while it is held.
  *   <li>Lock the key's RUNNING jobs FOR SHARE (none can leave RUNNING and free a slot meanwhile),
  *       and rebuild the slots: the running jobs take slots 1..r, free slots fill up to n. When r
  *       &gt; n, slots above n are held by the runs in excess; the claim takes no slot of the key

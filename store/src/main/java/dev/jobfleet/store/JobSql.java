@@ -247,8 +247,8 @@ final class JobSql {
      *       waiting to retry) is a candidate. Sequence numbers only grow (a re-driven job takes a new
      *       one, see {@link #REDRIVE}), so no earlier job can become active after this statement's
      *       snapshot, and a stale snapshot only errs on the side of not claiming.
-     *   <li>Concurrency keys: the key's gate row ({@code concurrency_key}) is locked FOR KEY SHARE
-     *       with SKIP LOCKED: claims of a key do not block each other, and a limit call (which holds
+     *   <li>Concurrency keys: the key's gate row ({@code concurrency_key}) is locked {@link
+     *       #GATE_LOCK}: claims of a key do not block each other, and a limit call (which holds
      *       it FOR UPDATE) makes them skip the key. A locked row is read in its newest version; if
      *       that is another generation than the snapshot saw, a limit call changed the key after
      *       the snapshot, the slots read here are stale, and the key is skipped. The limit call
@@ -263,6 +263,18 @@ final class JobSql {
      *       snapshot, so a stale read of it errs on the side of not claiming.
      * </ul>
      */
+    /**
+     * How a claim locks a key's gate row. FOR SHARE, not FOR KEY SHARE: a limit call updates the
+     * gate (closing it changes no key) and then holds it FOR UPDATE. A FOR KEY SHARE lock taken by
+     * a statement whose snapshot predates that update locks the version the snapshot saw and then
+     * the update chain, and for that it waits for the FOR UPDATE holder despite SKIP LOCKED
+     * (PostgreSQL 15); the claim waits while holding job rows, and the limit call, which waits
+     * for the key's running jobs, deadlocks with it (seen in CI). FOR SHARE conflicts with the
+     * update, so the lock goes to the newest version, is skipped while the limit call holds it,
+     * and reads its generation. {@code GateLockIT} shows both on a real PostgreSQL.
+     */
+    static final String GATE_LOCK = "FOR SHARE SKIP LOCKED";
+
     private static final String CLAIM_TEMPLATE = """
             WITH candidate AS (
                 SELECT j.id, j.concurrency_key, j.effective_priority, j.run_at, g.generation AS seen_generation
@@ -285,7 +297,7 @@ final class JobSql {
                 SELECT g.key, g.max_running, g.generation, g.closed_until FROM concurrency_key g
                 WHERE g.key IN (SELECT concurrency_key FROM candidate)
                 ORDER BY g.key
-                FOR KEY SHARE SKIP LOCKED
+                """ + GATE_LOCK + """
             ), open_key AS (
                 SELECT k.key, k.max_running FROM gate k
                 WHERE (k.closed_until IS NULL OR k.closed_until <= now())

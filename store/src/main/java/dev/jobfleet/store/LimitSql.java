@@ -4,7 +4,7 @@ package dev.jobfleet.store;
  * Statements for concurrency limits. A limit of n is n rows in {@code concurrency_slot}; a running
  * job of the key holds one under its claim token (taken by the claim, freed by trigger {@code
  * jobs_free_slot} when the run leaves RUNNING). Each key has a gate row in {@code concurrency_key}
- * that every claim of the key locks FOR KEY SHARE and the limit call locks FOR UPDATE (see {@link
+ * that every claim of the key locks FOR SHARE SKIP LOCKED and the limit call locks FOR UPDATE (see {@link
  * ConcurrencyLimits#set}).
  */
 final class LimitSql {
