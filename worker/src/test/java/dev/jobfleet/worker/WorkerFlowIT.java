@@ -375,7 +375,7 @@ class WorkerFlowIT {
                     .contains("jobfleet_queue_depth{")
                     .contains("jobfleet_queue_oldest_pending_age_seconds")
                     // per-partition records_lag{topic,partition} joins once Micrometer's Kafka
-                    // binder refreshes its metric list (every 60 s); the client-wide max is there at once
+                    // binder refreshes its metric list (every 5 s); the client-wide max is there at once
                     .contains("kafka_consumer_fetch_manager_records_lag_max{")
                     .contains("kafka_consumer_coordinator_assigned_partitions{");
         });

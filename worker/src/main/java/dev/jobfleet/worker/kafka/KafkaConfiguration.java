@@ -4,10 +4,12 @@ import dev.jobfleet.model.Topics;
 import dev.jobfleet.store.DeadLetterStore;
 import dev.jobfleet.store.JobRepository;
 import dev.jobfleet.worker.WorkerProperties;
+import dev.jobfleet.worker.metrics.ConsumerMetrics;
 import dev.jobfleet.worker.metrics.WorkerMetrics;
 import dev.jobfleet.worker.run.HandlerRegistry;
 import dev.jobfleet.worker.run.JobClaims;
 import dev.jobfleet.worker.run.RunEngine;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -17,7 +19,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -33,6 +37,12 @@ import org.springframework.kafka.core.ProducerFactory;
  */
 @Configuration(proxyBeanMethods = false)
 public class KafkaConfiguration {
+
+    /** The consumer's client metrics refreshed every 5 s instead of Micrometer's 60 s (see {@link ConsumerMetrics}). */
+    @Bean
+    static BeanPostProcessor consumerMetricsRefresh(ObjectProvider<MeterRegistry> registry) {
+        return ConsumerMetrics.replaceBootsListener(registry);
+    }
 
     @Bean
     NewTopic jobsTopic(WorkerProperties properties) {
