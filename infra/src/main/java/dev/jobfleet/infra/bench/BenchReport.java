@@ -244,11 +244,15 @@ final class BenchReport {
         flat(md, "`demo_execution` MB", first, last, SoakRun.Sample::auditMb, "%.1f");
         flat(md, "heap after GC, MB", first, last, SoakRun.Sample::heapAfterGcMb, "%.0f");
         md.append('\n');
+        md.append("Waits: the database's active client backends by wait event, sampled every "
+                + SoakRun.WAIT_SAMPLE_MILLIS + " ms over each window (largest shares); autovacuums: runs on the"
+                + " hot tables that ended in the window; vacuuming: what a vacuum worked on at the sample.\n\n");
         md.append("| s | jobs/s | p99 ms | live jobs | deleted | jobs MB | jobs indexes MB | history MB | audit MB |"
-                + " heap after GC MB |\n|---|---|---|---|---|---|---|---|---|---|\n");
+                + " heap after GC MB | waits | autovacuums | vacuuming |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (SoakRun.Sample x : samples) {
             md.append(String.format(
-                    "| %.0f | %.0f | %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.0f |%n",
+                    "| %.0f | %.0f | %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.0f | %s | %d | %s |%n",
                     x.t(),
                     x.jobsPerSecond(),
                     Double.isNaN(x.p99Ms()) ? "-" : String.format("%.1f", x.p99Ms()),
@@ -258,7 +262,10 @@ final class BenchReport {
                     x.jobsIndexesMb(),
                     x.historyMb(),
                     x.auditMb(),
-                    x.heapAfterGcMb()));
+                    x.heapAfterGcMb(),
+                    x.waits(),
+                    x.autovacuums(),
+                    x.vacuuming().isEmpty() ? "-" : x.vacuuming()));
         }
         md.append("\n![soak](").append(SOAK_PNG).append(")\n\n");
     }

@@ -63,6 +63,10 @@ final class SoakRun {
      * @param historyMb {@code job_history} with its indexes
      * @param auditMb {@code demo_execution} with its indexes
      * @param heapAfterGcMb heap in use after the last collection, over all heap pools
+     * @param waits the database's active client backends in the window by wait event, sampled
+     *     every {@value #WAIT_SAMPLE_MILLIS} ms, as shares of the samples (largest first, up to 3)
+     * @param autovacuums autovacuum runs on the hot tables that ended in the window
+     * @param vacuuming the hot tables a vacuum was working on at the sample, with its phase
      */
     record Sample(
             double t,
@@ -74,7 +78,17 @@ final class SoakRun {
             double jobsIndexesMb,
             double historyMb,
             double auditMb,
-            double heapAfterGcMb) {}
+            double heapAfterGcMb,
+            String waits,
+            long autovacuums,
+            String vacuuming) {}
+
+    /** How often the soak samples the database's wait events (to explain stalls). */
+    static final long WAIT_SAMPLE_MILLIS = 100;
+
+    /** The tables every job churns, whose vacuums the soak watches. */
+    private static final String HOT_TABLES =
+            "'jobs', 'job_history', 'demo_execution', 'outbox', 'job_count_delta', 'concurrency_slot'";
 
     /**
      * The soak's outcome.
@@ -129,7 +143,10 @@ final class SoakRun {
         int checked = 0;
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        try (Admin admin = Admin.create(props)) {
+        try (Admin admin = Admin.create(props);
+                RunProbe.WaitSampler waits = probe.new WaitSampler(WAIT_SAMPLE_MILLIS)) {
+            Map<String, Long> lastWaits = waits.counts();
+            long lastAutovacuums = autovacuums();
             long lastSettled = FleetBenchmark.committed(admin);
             java.util.Deque<Integer> pending = new java.util.ArrayDeque<>();
             int lastWindow = windows + MAX_CHECK_LAG_WINDOWS;
@@ -170,12 +187,21 @@ final class SoakRun {
                     it.remove();
                 }
                 double p99 = sampleDone.getTotalCount() == 0 ? Double.NaN : sampleDone.getValueAtPercentile(99) / 1e3;
-                Sample sample = sample(k * (double) WINDOW_SECONDS, perSecond, p99);
+                Map<String, Long> nowWaits = waits.counts();
+                long nowAutovacuums = autovacuums();
+                Sample sample = sample(
+                        k * (double) WINDOW_SECONDS,
+                        perSecond,
+                        p99,
+                        shares(lastWaits, nowWaits),
+                        nowAutovacuums - lastAutovacuums);
+                lastWaits = nowWaits;
+                lastAutovacuums = nowAutovacuums;
                 samples.add(sample);
                 out.printf(
                         "  [%6.1fs] soak: %.0f jobs/s settled, p99 submit->done %s, jobs %d live / %d deleted,"
                                 + " jobs %.1f MB (indexes %.1f), history %.1f MB, audit %.1f MB, heap after GC %.0f MB,"
-                                + " load average %s%n",
+                                + " load average %s; waits %s; autovacuums %d%s%n",
                         sample.t(),
                         sample.jobsPerSecond(),
                         Double.isNaN(p99) ? "-" : String.format("%.1f ms", p99),
@@ -186,7 +212,10 @@ final class SoakRun {
                         sample.historyMb(),
                         sample.auditMb(),
                         sample.heapAfterGcMb(),
-                        BenchReport.loadAverage());
+                        BenchReport.loadAverage(),
+                        sample.waits(),
+                        sample.autovacuums(),
+                        sample.vacuuming().isEmpty() ? "" : ", vacuuming " + sample.vacuuming());
             }
         }
         submitter.join();
@@ -269,14 +298,16 @@ final class SoakRun {
         return null;
     }
 
-    private Sample sample(double t, double perSecond, double p99) throws SQLException {
+    private Sample sample(double t, double perSecond, double p99, String waits, long autovacuums) throws SQLException {
         try (Connection c = db.getConnection();
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("""
                         SELECT pg_total_relation_size('jobs'), pg_indexes_size('jobs'),
                                pg_total_relation_size('job_history'), pg_total_relation_size('demo_execution'),
                                (SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = 'jobs'),
-                               (SELECT n_tup_del FROM pg_stat_user_tables WHERE relname = 'jobs')""")) {
+                               (SELECT n_tup_del FROM pg_stat_user_tables WHERE relname = 'jobs'),
+                               (SELECT coalesce(string_agg(v.relid::regclass || ' ' || v.phase, ', '), '')
+                                FROM pg_stat_progress_vacuum v WHERE v.datname = current_database())""")) {
             rs.next();
             return new Sample(
                     t,
@@ -288,8 +319,47 @@ final class SoakRun {
                     rs.getLong(2) / 1e6,
                     rs.getLong(3) / 1e6,
                     rs.getLong(4) / 1e6,
-                    heapAfterGcMb());
+                    heapAfterGcMb(),
+                    waits,
+                    autovacuums,
+                    rs.getString(7));
         }
+    }
+
+    /** Autovacuum runs so far on the hot tables (cumulative). */
+    private long autovacuums() throws SQLException {
+        try (Connection c = db.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT coalesce(sum(autovacuum_count), 0) FROM pg_stat_user_tables"
+                        + " WHERE relname IN (" + HOT_TABLES + ")")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * The wait events sampled between two snapshots of the sampler's counts, as shares of all
+     * samples of active backends in that time, largest first (up to 3), e.g. {@code
+     * "CPU (no wait event) 61%, IO:WALSync 22%, Lock:transactionid 9%"}; {@code "-"} when no
+     * backend was active.
+     */
+    static String shares(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Long> window = new java.util.HashMap<>();
+        after.forEach((event, n) -> {
+            long d = n - before.getOrDefault(event, 0L);
+            if (d > 0) {
+                window.put(event, d);
+            }
+        });
+        long total = window.values().stream().mapToLong(Long::longValue).sum();
+        if (total == 0) {
+            return "-";
+        }
+        return window.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(3)
+                .map(e -> String.format("%s %.0f%%", e.getKey(), 100.0 * e.getValue() / total))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** Heap in use after the last collection of each heap pool (the live set), in MB. */
