@@ -232,10 +232,20 @@ final class BenchReport {
                 soak.problems().isEmpty() ? "" : " (**" + String.join("; ", soak.problems()) + "**)",
                 soak.done().getValueAtPercentile(99) / 1e3));
         List<SoakRun.Sample> samples = soak.samples();
-        int third = Math.max(1, samples.size() / 3);
-        List<SoakRun.Sample> first = samples.subList(0, Math.min(samples.size(), third));
-        List<SoakRun.Sample> last = samples.subList(Math.max(0, samples.size() - third), samples.size());
-        md.append("Flat? The mean of the last third of the samples over the mean of the first third:\n\n");
+        List<SoakRun.Sample> steady = steadyPhase(soak);
+        boolean wholeSoak = steady.size() < 3 || steady.getFirst().t() <= steadyFrom(soak);
+        double from = steadyFrom(soak);
+        int third = Math.max(1, steady.size() / 3);
+        List<SoakRun.Sample> first = steady.subList(0, Math.min(steady.size(), third));
+        List<SoakRun.Sample> last = steady.subList(Math.max(0, steady.size() - third), steady.size());
+        md.append(String.format(
+                "Flat? The mean of the last third of the %s over the mean of its first third:%n%n",
+                wholeSoak
+                        ? "samples while the load was offered (too short for a steady phase after retention began)"
+                        : String.format(
+                                "steady phase (from %.0f s, once retention had been deleting for 30 s, to %d s,"
+                                        + " when the load stopped; %d samples)",
+                                from, soak.seconds(), steady.size())));
         md.append("| | first third | last third | ratio |\n|---|---|---|---|\n");
         flat(md, "jobs settled per second", first, last, SoakRun.Sample::jobsPerSecond, "%.0f");
         flat(md, "live rows of `jobs`", first, last, x -> x.liveJobs(), "%.0f");
@@ -334,12 +344,13 @@ final class BenchReport {
                     .mapToDouble(SoakRun.Sample::heapAfterGcMb)
                     .max()
                     .orElse(Double.NaN);
-            int third = Math.max(1, samples.size() / 3);
-            double first = samples.subList(0, third).stream()
+            List<SoakRun.Sample> steady = steadyPhase(run.soak);
+            int third = Math.max(1, steady.size() / 3);
+            double first = steady.subList(0, third).stream()
                     .mapToDouble(SoakRun.Sample::heapAfterGcMb)
                     .average()
                     .orElse(Double.NaN);
-            double last = samples.subList(samples.size() - third, samples.size()).stream()
+            double last = steady.subList(steady.size() - third, steady.size()).stream()
                     .mapToDouble(SoakRun.Sample::heapAfterGcMb)
                     .average()
                     .orElse(Double.NaN);
@@ -353,6 +364,27 @@ final class BenchReport {
                     heap <= 256 && last <= first * 1.1);
         }
         md.append('\n');
+    }
+
+    /** Where the soak's steady phase starts: retention has been deleting for 30 s (the tables stopped filling). */
+    static double steadyFrom(SoakRun.Result soak) {
+        return soak.retention().toSeconds() + 3.0 * SoakRun.WINDOW_SECONDS;
+    }
+
+    /**
+     * The samples "flat" is judged on: from {@link #steadyFrom} until the load stopped (the samples
+     * after it only wait for the last checks). A soak too short for that phase gives every sample
+     * taken while the load was offered.
+     */
+    static List<SoakRun.Sample> steadyPhase(SoakRun.Result soak) {
+        List<SoakRun.Sample> offered =
+                soak.samples().stream().filter(x -> x.t() <= soak.seconds()).toList();
+        List<SoakRun.Sample> steady =
+                offered.stream().filter(x -> x.t() > steadyFrom(soak)).toList();
+        if (steady.size() >= 3) {
+            return steady;
+        }
+        return offered.isEmpty() ? soak.samples() : offered;
     }
 
     private static void target(StringBuilder md, String name, double value, String format, boolean met) {
