@@ -621,8 +621,14 @@ public final class LocalFleet implements AutoCloseable {
         return postgres != null ? "" : env.getOrDefault("SPRING_DATASOURCE_PASSWORD", "");
     }
 
+    /** The producer's address: the port it listens on (also when it was asked for any free one, 0). */
     private URI producerUri() {
-        return URI.create("http://localhost:" + options.producerPort());
+        int port = apps.running().stream()
+                .filter(app -> app.name().equals("producer"))
+                .mapToInt(FleetApps.Running::port)
+                .findFirst()
+                .orElse(options.producerPort());
+        return URI.create("http://localhost:" + port);
     }
 
     private URI batchUri() {

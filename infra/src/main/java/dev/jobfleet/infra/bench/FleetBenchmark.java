@@ -320,9 +320,9 @@ public final class FleetBenchmark {
         args.addAll(extraArgs);
         LocalFleet fleet = LocalFleet.configure(
                         args.toArray(String[]::new),
-                        Map.of(
-                                "SERVER_PORT", Integer.toString(LoadGenerator.freePorts(1 + workers)),
-                                "MANAGEMENT_SERVER_PORT", Integer.toString(LoadGenerator.freePorts(1 + workers))),
+                        // 0: each app binds a port the system gives it; ports picked free in advance could be
+                        // taken meanwhile (a run failed: another process's connection got a worker's port)
+                        Map.of("SERVER_PORT", "0", "MANAGEMENT_SERVER_PORT", "0"),
                         out)
                 // zonky turns all three off; published figures have every commit on disk
                 .postgresSetting("synchronous_commit", "on")

@@ -8,8 +8,6 @@ import dev.jobfleet.store.JobRepository;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -77,9 +75,8 @@ public final class LoadGenerator {
             LocalFleet.configureLogging(options.directory());
             fleet = LocalFleet.configure(
                     fleetArgs(),
-                    Map.of(
-                            "SERVER_PORT", Integer.toString(freePorts(1 + options.workers())),
-                            "MANAGEMENT_SERVER_PORT", Integer.toString(freePorts(1 + options.workers()))),
+                    // 0: each app binds a port the system gives it (see FleetBenchmark.startFleet)
+                    Map.of("SERVER_PORT", "0", "MANAGEMENT_SERVER_PORT", "0"),
                     out);
             try {
                 fleet.start();
@@ -253,29 +250,6 @@ public final class LoadGenerator {
         config.setMaximumPoolSize(2);
         config.setPoolName("load-generator");
         return new HikariDataSource(config);
-    }
-
-    /** A free port on 127.0.0.1 whose next {@code count - 1} ports are free too. */
-    static int freePorts(int count) {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            int first = free(0);
-            boolean all = first + count < 65_535;
-            for (int i = 1; all && i < count; i++) {
-                all = free(first + i) == first + i;
-            }
-            if (all) {
-                return first;
-            }
-        }
-        throw new IllegalStateException("no " + count + " free ports in a row on 127.0.0.1");
-    }
-
-    private static int free(int port) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException taken) {
-            return -1;
-        }
     }
 
     /** The workers' claim counters ({@code jobfleet_jobs_claimed_total}) by path, from their Prometheus endpoints. */
