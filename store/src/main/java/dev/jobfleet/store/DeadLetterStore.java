@@ -8,9 +8,6 @@ import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.TransactionException;
-import org.springframework.transaction.TransactionStatus;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -69,35 +66,21 @@ public class DeadLetterStore {
      * @return how many letters were published
      */
     public int relay(int limit, Consumer<List<DeadLetterRecord>> publish) {
-        TransactionStatus tx = transactionManager.getTransaction(TransactionDefinition.withDefaults());
-        int published;
-        try {
-            List<DeadLetterRecord> batch = jdbc.sql(DeadLetterSql.TAKE)
-                    .param(limit)
-                    .query((rs, n) -> new DeadLetterRecord(
-                            rs.getString("source_topic"),
-                            rs.getInt("source_partition"),
-                            rs.getLong("source_offset"),
-                            rs.getBytes("record_key"),
-                            rs.getBytes("record_value"),
-                            headers(rs.getString("headers")),
-                            rs.getString("reason"),
-                            rs.getString("detail")))
-                    .list();
-            if (!batch.isEmpty()) {
-                publish.accept(batch);
-            }
-            published = batch.size();
-        } catch (RuntimeException | Error e) {
-            try {
-                transactionManager.rollback(tx);
-            } catch (TransactionException rollbackFailure) {
-                e.addSuppressed(rollbackFailure);
-            }
-            throw e;
-        }
-        transactionManager.commit(tx);
-        return published;
+        return TakeAndPublish.run(
+                transactionManager,
+                () -> jdbc.sql(DeadLetterSql.TAKE)
+                        .param(limit)
+                        .query((rs, n) -> new DeadLetterRecord(
+                                rs.getString("source_topic"),
+                                rs.getInt("source_partition"),
+                                rs.getLong("source_offset"),
+                                rs.getBytes("record_key"),
+                                rs.getBytes("record_value"),
+                                headers(rs.getString("headers")),
+                                rs.getString("reason"),
+                                rs.getString("detail")))
+                        .list(),
+                publish);
     }
 
     /** Letters waiting for the dead-letter topic. */

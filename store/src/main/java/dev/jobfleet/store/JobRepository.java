@@ -28,9 +28,6 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.TransactionException;
-import org.springframework.transaction.TransactionStatus;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -683,33 +680,17 @@ public class JobRepository {
      * @return how many rows were published
      */
     public int relayOutbox(int limit, Consumer<List<OutboxRecord>> publish) {
-        // by hand rather than TransactionTemplate: when the database is gone the rollback fails too,
-        // and the template logs that at ERROR; here it travels as a suppressed exception of the cause
-        TransactionStatus tx = transactionManager.getTransaction(TransactionDefinition.withDefaults());
-        int published;
-        try {
-            List<OutboxRecord> batch = jdbc.sql(JobSql.TAKE_OUTBOX)
-                    .param(limit)
-                    .query((rs, n) -> new OutboxRecord(
-                            rs.getLong("id"),
-                            rs.getObject("job_id", UUID.class),
-                            rs.getString("topic"),
-                            rs.getString("event")))
-                    .list();
-            if (!batch.isEmpty()) {
-                publish.accept(batch);
-            }
-            published = batch.size();
-        } catch (RuntimeException | Error e) {
-            try {
-                transactionManager.rollback(tx);
-            } catch (TransactionException rollbackFailure) {
-                e.addSuppressed(rollbackFailure);
-            }
-            throw e;
-        }
-        transactionManager.commit(tx);
-        return published;
+        return TakeAndPublish.run(
+                transactionManager,
+                () -> jdbc.sql(JobSql.TAKE_OUTBOX)
+                        .param(limit)
+                        .query((rs, n) -> new OutboxRecord(
+                                rs.getLong("id"),
+                                rs.getObject("job_id", UUID.class),
+                                rs.getString("topic"),
+                                rs.getString("event")))
+                        .list(),
+                publish);
     }
 
     public long outboxSize() {
