@@ -63,7 +63,9 @@ class CrashLoopIT {
                 TestBroker kafka = TestBroker.start()) {
             JobRepository jobs = new JobRepository(db.dataSource());
             Map<String, String> settings = new LinkedHashMap<>();
-            settings.put("jobfleet.worker.lease", "2s");
+            // long enough that a worker starting on a loaded machine keeps its claim until its handler
+            // runs: with 2 s, CI saw the crasher's lease expire once on a live worker (lost twice, one death)
+            settings.put("jobfleet.worker.lease", "5s");
             settings.put("jobfleet.worker.reaper-interval", "300ms");
             settings.put("jobfleet.worker.poll-interval", "100ms");
             settings.put("jobfleet.worker.retry-promoter-interval", "200ms");

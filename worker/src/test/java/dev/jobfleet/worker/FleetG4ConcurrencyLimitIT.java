@@ -40,6 +40,7 @@ class FleetG4ConcurrencyLimitIT {
     private static final int JOBS = 300;
     private static final int LIMIT = 3;
     private static final int NAIVE_JOBS = 100;
+    private static final int NAIVE_ROUNDS = 3;
     private static final String KEY = "g4-fleet";
 
     private static Fleet fleet;
@@ -61,16 +62,26 @@ class FleetG4ConcurrencyLimitIT {
     @Test
     void fourWorkersNeverRunMoreJobsOfAKeyThanItsLimit() {
         long naiveStarted = System.nanoTime();
-        for (int i = 0; i < NAIVE_JOBS; i++) {
-            fleet.kafka.send(event(CountThenRun.TYPE, "{}", null));
+        // the naive race window is one round trip wide: a round of 100 jobs on a loaded machine can miss
+        // it (CI once saw exactly 3 at once), so up to NAIVE_ROUNDS rounds, stopping at the first overlap
+        int naiveRounds = 0;
+        long naiveMax = 0;
+        while (naiveRounds < NAIVE_ROUNDS && naiveMax <= LIMIT) {
+            naiveRounds++;
+            for (int i = 0; i < NAIVE_JOBS; i++) {
+                fleet.kafka.send(event(CountThenRun.TYPE, "{}", null));
+            }
+            long expected = (long) naiveRounds * NAIVE_JOBS;
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> jdbc.sql("SELECT count(*) FROM jobs WHERE type = ? AND state IN ('SUCCEEDED', 'DEAD')")
+                                    .param(CountThenRun.TYPE)
+                                    .query(Long.class)
+                                    .single()
+                            == expected);
+            naiveMax = maxOverlappingExecutions("j.type = ?", CountThenRun.TYPE);
         }
-        await().atMost(Duration.ofMinutes(3))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> jdbc.sql("SELECT count(*) FROM jobs WHERE type = ? AND state IN ('SUCCEEDED', 'DEAD')")
-                                .param(CountThenRun.TYPE)
-                                .query(Long.class)
-                                .single()
-                        == NAIVE_JOBS);
+        long naiveJobs = (long) naiveRounds * NAIVE_JOBS;
         long naiveMillis = (System.nanoTime() - naiveStarted) / 1_000_000;
         long naiveSucceeded = jdbc.sql("SELECT count(*) FROM jobs WHERE type = ? AND state = 'SUCCEEDED'")
                 .param(CountThenRun.TYPE)
@@ -79,7 +90,6 @@ class FleetG4ConcurrencyLimitIT {
         Map<String, Long> naiveByWorker = executionsByWorker("j.type = ?", CountThenRun.TYPE);
         long naiveExecutions =
                 naiveByWorker.values().stream().mapToLong(Long::longValue).sum();
-        long naiveMax = maxOverlappingExecutions("j.type = ?", CountThenRun.TYPE);
 
         limits.set(KEY, LIMIT);
         long started = System.nanoTime();
@@ -102,13 +112,14 @@ class FleetG4ConcurrencyLimitIT {
 
         System.out.printf(
                 "G4 across %d workers x %d slots, limit %d: naive count-then-run handler on the same workers had"
-                        + " %d executions at once (%d jobs in %d ms, by worker %s); jobfleet peaked at %d running"
+                        + " %d executions at once (%d jobs in %d round(s), %d ms, by worker %s); jobfleet peaked at %d running"
                         + " (%d samples), executions overlapping at most %d; %d jobs in %d ms, by worker %s%n",
                 Fleet.INSTANCES,
                 Fleet.CONCURRENCY,
                 LIMIT,
                 naiveMax,
-                NAIVE_JOBS,
+                naiveJobs,
+                naiveRounds,
                 naiveMillis,
                 naiveByWorker,
                 max,
@@ -118,8 +129,8 @@ class FleetG4ConcurrencyLimitIT {
                 millis,
                 byWorker);
         // the control's own preconditions: every naive job ran to its end, once, on several workers
-        assertThat(naiveSucceeded).as("every naive job succeeded").isEqualTo(NAIVE_JOBS);
-        assertThat(naiveExecutions).as("each naive job worked once").isEqualTo(NAIVE_JOBS);
+        assertThat(naiveSucceeded).as("every naive job succeeded").isEqualTo(naiveJobs);
+        assertThat(naiveExecutions).as("each naive job worked once").isEqualTo(naiveJobs);
         assertThat(naiveByWorker).as("the naive jobs ran across the instances").hasSizeGreaterThanOrEqualTo(2);
         assertThat(naiveMax).as("the naive handler must exceed the limit").isGreaterThan(LIMIT);
         assertThat(max).isLessThanOrEqualTo(LIMIT).isPositive();
