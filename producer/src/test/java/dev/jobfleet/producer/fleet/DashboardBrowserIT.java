@@ -92,9 +92,16 @@ class DashboardBrowserIT {
         viewer.get(base() + "/fleet");
         assertThat(viewer.getCurrentUrl()).endsWith("/login");
         signIn(viewer, "jf_not-a-real-token");
-        assertThat(viewer.findElement(By.id("login-error")).getText()).contains("not valid");
+        await().atMost(WAIT)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(
+                                viewer.findElement(By.id("login-error")).getText())
+                        .contains("not valid"));
         signIn(viewer, TestTokens.VIEWER);
-        assertThat(viewer.getCurrentUrl()).endsWith("/fleet");
+        // the click returns before the browser has followed the redirect: wait for it (CI once read the
+        // URL of the page before, /login?error)
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(viewer.getCurrentUrl()).endsWith("/fleet"));
         await().atMost(WAIT).until(() -> loaded(viewer) >= 1);
         assertTheNumbersAreTheApis(viewer, api.as(TestTokens.VIEWER));
         openJob(viewer, dead);
