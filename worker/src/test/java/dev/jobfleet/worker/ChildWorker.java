@@ -48,6 +48,29 @@ final class ChildWorker implements AutoCloseable {
     static ChildWorker start(
             Class<?> main, String workerId, TestDatabase db, TestBroker kafka, Map<String, String> settings)
             throws IOException {
+        return start(main, workerId, db, kafka, settings, false);
+    }
+
+    /**
+     * Like {@link #start(Class, String, TestDatabase, TestBroker, Map)}, for a supervisor whose
+     * workers may be killed by their jobs: a worker that had started (its log says so) and died
+     * before its readiness was read is returned dead, for the supervisor to count, not taken for a
+     * failed start.
+     */
+    static ChildWorker startSupervised(
+            Class<?> main, String workerId, TestDatabase db, TestBroker kafka, Map<String, String> settings)
+            throws IOException {
+        return start(main, workerId, db, kafka, settings, true);
+    }
+
+    private static ChildWorker start(
+            Class<?> main,
+            String workerId,
+            TestDatabase db,
+            TestBroker kafka,
+            Map<String, String> settings,
+            boolean mayDieOnceStarted)
+            throws IOException {
         int port = freePort();
         int managementPort = freePort();
         Map<String, String> all = new LinkedHashMap<>();
@@ -74,7 +97,7 @@ final class ChildWorker implements AutoCloseable {
         await().atMost(Duration.ofMinutes(2))
                 .pollInterval(Duration.ofMillis(250))
                 .until(() -> worker.readiness() == 200 || !process.isAlive());
-        if (!process.isAlive()) {
+        if (!process.isAlive() && !(mayDieOnceStarted && worker.startedOnce())) {
             throw new IllegalStateException("the worker exited at startup:\n" + worker.tail());
         }
         return worker;
@@ -158,6 +181,15 @@ final class ChildWorker implements AutoCloseable {
     }
 
     /** The last 80 lines of the worker's output, for a failing test's report. */
+    /** Whether the log says the application had started (Spring Boot's "Started ... in ... seconds"). */
+    private boolean startedOnce() {
+        try {
+            return Files.readString(log).contains("Started ");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     String tail() {
         try {
             List<String> lines = Files.readAllLines(log);

@@ -79,7 +79,8 @@ class CrashLoopIT {
             int deaths = 0;
             try {
                 for (int i = 0; i < 2; i++) {
-                    workers.add(ChildWorker.start(TestWorkerMain.class, prefix + generation++, db, kafka, settings));
+                    workers.add(ChildWorker.startSupervised(
+                            TestWorkerMain.class, prefix + generation++, db, kafka, settings));
                 }
                 List<UUID> others = new ArrayList<>();
                 for (int i = 0; i < 150; i++) {
@@ -106,7 +107,7 @@ class CrashLoopIT {
                             workers.get(i).close();
                             workers.set(
                                     i,
-                                    ChildWorker.start(
+                                    ChildWorker.startSupervised(
                                             TestWorkerMain.class, prefix + generation++, db, kafka, settings));
                         }
                     }
