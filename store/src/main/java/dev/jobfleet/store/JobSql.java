@@ -78,9 +78,9 @@ final class JobSql {
                     id uuid, type text, payload jsonb, priority smallint, run_at timestamptz, max_attempts integer,
                     concurrency_key text, metadata jsonb, timeout_ms integer, submitted_by text, event text)
             ), inserted AS (
-                INSERT INTO jobs (id, type, payload, priority, run_at, max_attempts, concurrency_key, metadata,
-                                  timeout_ms, submitted_by)
-                SELECT id, type, payload, priority, coalesce(run_at, now()), max_attempts, concurrency_key,
+                INSERT INTO jobs (id, type, payload, priority, effective_priority, run_at, max_attempts,
+                                  concurrency_key, metadata, timeout_ms, submitted_by)
+                SELECT id, type, payload, priority, priority, coalesce(run_at, now()), max_attempts, concurrency_key,
                        coalesce(metadata, '{}'), timeout_ms, submitted_by
                 FROM item ORDER BY id
                 RETURNING *
@@ -170,9 +170,9 @@ final class JobSql {
                     id uuid, type text, payload jsonb, priority smallint, run_at timestamptz,
                     max_attempts integer, idempotency_key text, concurrency_key text, timeout_ms integer)
             ), inserted AS (
-                INSERT INTO jobs (id, type, payload, priority, run_at, max_attempts, idempotency_key, concurrency_key,
-                                  timeout_ms)
-                SELECT id, type, coalesce(payload, '{}'), priority, coalesce(run_at, now()), max_attempts,
+                INSERT INTO jobs (id, type, payload, priority, effective_priority, run_at, max_attempts,
+                                  idempotency_key, concurrency_key, timeout_ms)
+                SELECT id, type, coalesce(payload, '{}'), priority, priority, coalesce(run_at, now()), max_attempts,
                        idempotency_key, concurrency_key, timeout_ms
                 FROM event ORDER BY id
                 ON CONFLICT DO NOTHING
@@ -206,18 +206,19 @@ final class JobSql {
                     id uuid, type text, payload jsonb, priority smallint, run_at timestamptz,
                     max_attempts integer, idempotency_key text, concurrency_key text, timeout_ms integer)
             ), claimed AS (
-                INSERT INTO jobs AS j (id, type, payload, priority, run_at, max_attempts, idempotency_key, timeout_ms,
+                INSERT INTO jobs AS j (id, type, payload, priority, effective_priority, run_at, max_attempts,
+                                       idempotency_key, timeout_ms,
                                        state, attempts, claim_token, lease_owner, lease_expires_at, started_at)
-                SELECT id, type, coalesce(payload, '{}'), priority, coalesce(run_at, now()), max_attempts,
+                SELECT id, type, coalesce(payload, '{}'), priority, priority, coalesce(run_at, now()), max_attempts,
                        idempotency_key, timeout_ms,
                        'RUNNING', 1, gen_random_uuid(), ?, now() + make_interval(secs => ?), now()
                 FROM event WHERE claimable ORDER BY id
                 ON CONFLICT DO NOTHING
                 RETURNING %s
             ), pending AS (
-                INSERT INTO jobs (id, type, payload, priority, run_at, max_attempts, idempotency_key, concurrency_key,
-                                  timeout_ms)
-                SELECT id, type, coalesce(payload, '{}'), priority, coalesce(run_at, now()), max_attempts,
+                INSERT INTO jobs (id, type, payload, priority, effective_priority, run_at, max_attempts,
+                                  idempotency_key, concurrency_key, timeout_ms)
+                SELECT id, type, coalesce(payload, '{}'), priority, priority, coalesce(run_at, now()), max_attempts,
                        idempotency_key, concurrency_key, timeout_ms
                 FROM event WHERE NOT claimable ORDER BY id
                 ON CONFLICT DO NOTHING
@@ -325,7 +326,7 @@ final class JobSql {
                 UPDATE jobs j
                 SET state = 'RUNNING', attempts = j.attempts + 1, claim_token = gen_random_uuid(),
                     lease_owner = ?, lease_expires_at = now() + make_interval(secs => ?),
-                    started_at = now(), updated_at = now()
+                    started_at = now(), updated_at = now(), version = j.version + 1
                 FROM assignment a
                 WHERE j.id = a.id AND j.state = 'PENDING'
                 RETURNING j.*
@@ -403,6 +404,7 @@ final class JobSql {
                                   ELSE j.run_at END,
                     finished_at = CASE WHEN l.next_state IN ('SUCCEEDED', 'DEAD', 'CANCELLED') THEN now() END,
                     lease_owner = NULL, lease_expires_at = NULL, updated_at = now(), lost_runs = 0,
+                    version = j.version + 1,
                     last_error = coalesce(l.error ->> 'message', j.last_error),
                     errors = CASE WHEN l.error IS NULL THEN j.errors
                                   ELSE jobfleet_append_error(j.errors, l.error || jsonb_build_object('at', now())) END
@@ -430,7 +432,8 @@ final class JobSql {
                 ORDER BY j.id
                 FOR UPDATE OF j
             )
-            UPDATE jobs j SET lease_expires_at = now() + make_interval(secs => ?), updated_at = now()
+            UPDATE jobs j SET lease_expires_at = now() + make_interval(secs => ?), updated_at = now(),
+                version = j.version + 1
             FROM locked l WHERE j.id = l.id AND j.state = 'RUNNING'
             RETURNING j.id
             """;
