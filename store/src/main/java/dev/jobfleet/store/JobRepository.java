@@ -10,11 +10,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -712,6 +714,50 @@ public class JobRepository {
         if (updated != 1) {
             throw new IllegalStateException("execution " + executionId + " not found (" + updated + " rows)");
         }
+    }
+
+    /** The start of a demo execution to record: the run it belongs to. */
+    public record ExecutionStart(UUID jobId, UUID claimToken, int attempt) {}
+
+    /** What {@link #recordExecutions} wrote: the new ids in the order of the starts, and the ends found. */
+    public record RecordedExecutions(List<Long> startIds, Set<Long> ended) {}
+
+    /**
+     * Record many starts and ends of one worker's demo executions in one statement and one commit
+     * (see {@link #startExecution}). An end whose execution does not exist is missing from {@code
+     * ended}; the rest is recorded.
+     */
+    public RecordedExecutions recordExecutions(String workerId, List<ExecutionStart> starts, Collection<Long> ends) {
+        Map<String, ArrayDeque<Long>> started = new HashMap<>();
+        Set<Long> ended = new HashSet<>();
+        if (!starts.isEmpty() || !ends.isEmpty()) {
+            jdbc.sql(JobSql.RECORD_EXECUTIONS)
+                    .params(
+                            workerId,
+                            uuidArray(starts.stream().map(ExecutionStart::jobId).toList()),
+                            uuidArray(starts.stream()
+                                    .map(ExecutionStart::claimToken)
+                                    .toList()),
+                            starts.stream()
+                                    .map(e -> Integer.toString(e.attempt()))
+                                    .collect(Collectors.joining(",", "{", "}")),
+                            ends.stream().map(String::valueOf).collect(Collectors.joining(",", "{", "}")))
+                    .query(rs -> {
+                        long id = rs.getLong("id");
+                        String job = rs.getString("job_id");
+                        if (job == null) {
+                            ended.add(id);
+                        } else {
+                            started.computeIfAbsent(job + "/" + rs.getString("claim_token"), k -> new ArrayDeque<>())
+                                    .add(id);
+                        }
+                    });
+        }
+        List<Long> ids = new ArrayList<>(starts.size());
+        for (ExecutionStart start : starts) {
+            ids.add(started.get(start.jobId() + "/" + start.claimToken()).poll());
+        }
+        return new RecordedExecutions(ids, ended);
     }
 
     /** Pairs of executions of one job that overlapped in time; G1 says this is always 0. */

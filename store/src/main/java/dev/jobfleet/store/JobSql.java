@@ -757,6 +757,30 @@ final class JobSql {
             """;
 
     /**
+     * Many audit records in one statement and one (asynchronous, see {@link #START_EXECUTION})
+     * commit: the starts of executions (each row's start by the database clock as the statement
+     * writes it) and the ends of others. Typed arrays, no JSON. Parameters: worker id, job ids
+     * (uuid[] text), claim tokens (uuid[] text), attempts (int[] text), execution ids to end (bigint[]
+     * text). Returns the started rows (id, job_id, claim_token) and the ended ones (id, nulls).
+     */
+    static final String RECORD_EXECUTIONS = """
+            WITH async AS (SELECT set_config('synchronous_commit', 'off', true)),
+            started AS (
+                INSERT INTO demo_execution (job_id, worker_id, claim_token, attempt, started_at)
+                SELECT s.job_id, CAST(? AS text), s.claim_token, s.attempt, clock_timestamp()
+                FROM async, unnest(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS int[])) AS s(job_id, claim_token, attempt)
+                RETURNING id, job_id, claim_token
+            ), ended AS (
+                UPDATE demo_execution SET finished_at = clock_timestamp()
+                FROM async WHERE id = ANY (CAST(? AS bigint[]))
+                RETURNING id
+            )
+            SELECT id, job_id, claim_token FROM started
+            UNION ALL
+            SELECT id, NULL, NULL FROM ended
+            """;
+
+    /**
      * Pairs of executions of one job whose time spans overlap: G1 says zero. An execution without
      * a recorded end (its worker was killed, or lost the database before it could write it) ended
      * at the latest when its claim left RUNNING: from then on its token can write nothing.
