@@ -53,69 +53,13 @@ final class CeilingLoop {
         try (HikariDataSource ds = FleetBenchmark.pool(url, user, password, threads + 1, "ceiling")) {
             Schema.migrate(ds);
             JobRepository repository = new JobRepository(ds);
-            AtomicLong left = new AtomicLong(jobs);
-            AtomicLong done = new AtomicLong();
             ExecutorService pool = Executors.newFixedThreadPool(threads);
-            List<Future<?>> futures = new ArrayList<>();
-            long start = System.nanoTime();
-            for (int t = 0; t < threads; t++) {
-                String owner = "ceiling-" + t;
-                futures.add(pool.submit(() -> {
-                    while (true) {
-                        long n = Math.min(batch, left.getAndAdd(-batch));
-                        if (n <= 0) {
-                            return null;
-                        }
-                        List<JobEvent> events = new ArrayList<>((int) n);
-                        List<UUID> ids = new ArrayList<>((int) n);
-                        for (int i = 0; i < n; i++) {
-                            UUID id = JobIds.next();
-                            ids.add(id);
-                            events.add(new JobEvent(
-                                    id, TYPE, JsonNodeFactory.instance.objectNode(), null, null, null, null, null));
-                        }
-                        List<Claim> claims = new ArrayList<>(
-                                repository.insertAndClaim(events, Set.of(TYPE), owner, Duration.ofMinutes(5), owner));
-                        if (claims.size() < n) {
-                            // as the intake: what the first statement did not claim, by id
-                            Set<UUID> rest = new java.util.HashSet<>(ids);
-                            claims.forEach(c -> rest.remove(c.jobId()));
-                            claims.addAll(repository.claim(rest, Set.of(TYPE), owner, Duration.ofMinutes(5)));
-                        }
-                        List<RunOutcome> outcomes = claims.stream()
-                                .map(c -> RunOutcome.succeeded(c.jobId(), c.token()))
-                                .toList();
-                        int finished = repository.finishRuns(outcomes, owner).size();
-                        if (finished != n) {
-                            throw new IllegalStateException(owner + " finished " + finished + " of " + n);
-                        }
-                        done.addAndGet(finished);
-                    }
-                }));
+            try {
+                return drain(repository, jobs, threads, batch, pool, out);
+            } finally {
+                // also when a statement failed: the loop's threads must not keep the JVM alive
+                pool.shutdownNow();
             }
-            long lastPrint = System.nanoTime();
-            for (Future<?> f : futures) {
-                while (true) {
-                    try {
-                        f.get(1, java.util.concurrent.TimeUnit.SECONDS);
-                        break;
-                    } catch (java.util.concurrent.TimeoutException stillRunning) {
-                        if (System.nanoTime() - lastPrint >= 1_000_000_000L) {
-                            out.printf(
-                                    "  [%6.1fs] ceiling: %d/%d done%n",
-                                    (System.nanoTime() - start) / 1e9, done.get(), jobs);
-                            lastPrint = System.nanoTime();
-                        }
-                    }
-                }
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            pool.shutdown();
-            FleetBenchmark.Ceiling ceiling =
-                    new FleetBenchmark.Ceiling(threads, batch, done.get(), seconds, BenchReport.loadAverage(), null);
-            out.printf(
-                    "bench: ceiling: %d jobs in %.2f s = %.0f jobs/s%n", done.get(), seconds, ceiling.jobsPerSecond());
-            return ceiling;
         } catch (Exception e) {
             out.println("bench: ceiling failed: " + e);
             return new FleetBenchmark.Ceiling(threads, batch, 0, 1, BenchReport.loadAverage(), e.toString());
@@ -126,6 +70,71 @@ final class CeilingLoop {
                 out.println("bench: could not drop " + name + ": " + e.getMessage());
             }
         }
+    }
+
+    private static FleetBenchmark.Ceiling drain(
+            JobRepository repository, int jobs, int threads, int batch, ExecutorService pool, PrintStream out)
+            throws Exception {
+        AtomicLong left = new AtomicLong(jobs);
+        AtomicLong done = new AtomicLong();
+        List<Future<?>> futures = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            String owner = "ceiling-" + t;
+            futures.add(pool.submit(() -> {
+                while (true) {
+                    long n = Math.min(batch, left.getAndAdd(-batch));
+                    if (n <= 0) {
+                        return null;
+                    }
+                    List<JobEvent> events = new ArrayList<>((int) n);
+                    List<UUID> ids = new ArrayList<>((int) n);
+                    for (int i = 0; i < n; i++) {
+                        UUID id = JobIds.next();
+                        ids.add(id);
+                        events.add(new JobEvent(
+                                id, TYPE, JsonNodeFactory.instance.objectNode(), null, null, null, null, null));
+                    }
+                    List<Claim> claims = new ArrayList<>(
+                            repository.insertAndClaim(events, Set.of(TYPE), owner, Duration.ofMinutes(5), owner));
+                    if (claims.size() < n) {
+                        // as the intake: what the first statement did not claim, by id
+                        Set<UUID> rest = new java.util.HashSet<>(ids);
+                        claims.forEach(c -> rest.remove(c.jobId()));
+                        claims.addAll(repository.claim(rest, Set.of(TYPE), owner, Duration.ofMinutes(5)));
+                    }
+                    List<RunOutcome> outcomes = claims.stream()
+                            .map(c -> RunOutcome.succeeded(c.jobId(), c.token()))
+                            .toList();
+                    int finished = repository.finishRuns(outcomes, owner).size();
+                    if (finished != n) {
+                        throw new IllegalStateException(owner + " finished " + finished + " of " + n);
+                    }
+                    done.addAndGet(finished);
+                }
+            }));
+        }
+        long lastPrint = System.nanoTime();
+        for (Future<?> f : futures) {
+            while (true) {
+                try {
+                    f.get(1, java.util.concurrent.TimeUnit.SECONDS);
+                    break;
+                } catch (java.util.concurrent.TimeoutException stillRunning) {
+                    if (System.nanoTime() - lastPrint >= 1_000_000_000L) {
+                        out.printf(
+                                "  [%6.1fs] ceiling: %d/%d done%n",
+                                (System.nanoTime() - start) / 1e9, done.get(), jobs);
+                        lastPrint = System.nanoTime();
+                    }
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        FleetBenchmark.Ceiling ceiling =
+                new FleetBenchmark.Ceiling(threads, batch, done.get(), seconds, BenchReport.loadAverage(), null);
+        out.printf("bench: ceiling: %d jobs in %.2f s = %.0f jobs/s%n", done.get(), seconds, ceiling.jobsPerSecond());
+        return ceiling;
     }
 
     private static void execute(String url, String user, String password, String sql) throws SQLException {
