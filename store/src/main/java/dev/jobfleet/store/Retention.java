@@ -93,6 +93,30 @@ public class Retention {
         return deleted == null ? 0 : deleted;
     }
 
+    /**
+     * Deletes up to {@code limit} concurrency-key gate rows whose key is idle: no limit, not closed,
+     * no slot, no job of the key pending, running, retrying or DEAD. The next job of such a key
+     * creates its gate again (V11 explains the lock that keeps a submission and this apart).
+     *
+     * @return how many rows were deleted
+     */
+    public int purgeGates(int limit) {
+        requireLimit(limit);
+        Integer deleted = transactions.execute(status -> {
+            List<String> keys = jdbc.sql(RetentionSql.LOCK_IDLE_GATES)
+                    .param(limit)
+                    .query(String.class)
+                    .list();
+            if (keys.isEmpty()) {
+                return 0;
+            }
+            return jdbc.sql(RetentionSql.DELETE_IDLE_GATES)
+                    .param(new SqlArrayValue("text", keys.toArray()))
+                    .update();
+        });
+        return deleted == null ? 0 : deleted;
+    }
+
     private static double seconds(Duration age) {
         Objects.requireNonNull(age, "age");
         if (age.isNegative()) {

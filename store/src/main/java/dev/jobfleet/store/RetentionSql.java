@@ -75,4 +75,34 @@ final class RetentionSql {
      */
     static final String DELETE_IDLE_ORDER_KEYS =
             "DELETE FROM order_key_sequence s WHERE s.key = ANY (?) AND " + KEY_IDLE;
+    /**
+     * The condition under which a key's gate row ({@code concurrency_key}, {@code k}) is no longer
+     * needed: no limit on the key, not closed by a limit call, no slot, and no job of the key that a
+     * claim could still take (a DEAD job can be re-driven to PENDING without touching its key, so it
+     * keeps the gate). {@code jobs_concurrency_key_live} (V11) answers the last part.
+     */
+    private static final String GATE_IDLE = """
+            k.max_running IS NULL AND (k.closed_until IS NULL OR k.closed_until <= now())
+            AND NOT EXISTS (SELECT 1 FROM concurrency_slot s WHERE s.key = k.key)
+            AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.concurrency_key = k.key
+                            AND j.state IN ('PENDING', 'RUNNING', 'RETRY_SCHEDULED', 'DEAD'))""";
+
+    /**
+     * Step one of deleting idle gates: lock up to a batch of idle gate rows, and each key's advisory
+     * lock exclusively (V11); a key whose advisory lock a submission holds (it is inserting a job of
+     * the key, not committed yet, so the key only looks idle) is skipped, and so is a row a claim or
+     * a limit call holds. The advisory lock is tried only for rows that passed the rest, and held to
+     * the end of the transaction (CASE: a planner may order
+     * plain conditions by cost, and would then lock keys that are not idle). Parameter: limit.
+     */
+    static final String LOCK_IDLE_GATES = "SELECT k.key FROM concurrency_key k WHERE CASE WHEN " + GATE_IDLE
+            + " THEN pg_try_advisory_xact_lock(1, hashtext(k.key)) ELSE false END LIMIT ? FOR UPDATE OF k SKIP LOCKED";
+
+    /**
+     * Step two, in the same transaction, on a snapshot taken after both locks: delete the locked
+     * gates whose key is still idle. A submission that found the gate before step one has committed
+     * its job by now (else step one skipped the key), so the job is seen here; one that comes later
+     * waits on the advisory lock and then inserts a new gate. Parameter: the locked keys (text[]).
+     */
+    static final String DELETE_IDLE_GATES = "DELETE FROM concurrency_key k WHERE k.key = ANY (?) AND " + GATE_IDLE;
 }

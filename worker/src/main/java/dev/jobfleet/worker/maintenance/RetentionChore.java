@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the job tables bounded: each run deletes finished jobs past their state's age (with their
  * history, logs and demo audit rows), finished batches whose children are gone, and order-key
- * sequences no job needs any more ({@link Retention}). Work is done in batches of {@code batch}
+ * sequences and concurrency-key gates no job needs any more ({@link Retention}). Work is done in batches of {@code batch}
  * rows, one short transaction each, at most {@code batchesPerRun} per kind and run, oldest first;
  * a backlog (retention switched on over a large table) is worked off over the following runs
  * without holding a transaction or a lock for long. One instance at a time (ShedLock).
@@ -63,6 +63,9 @@ public class RetentionChore {
         int keys = drain(() -> retention.purgeOrderKeys(settings.batch()));
         metrics.retained("order_keys", "", keys);
         deleted.put("order-key sequences", keys);
+        int gates = drain(() -> retention.purgeGates(settings.batch()));
+        metrics.retained("concurrency_keys", "", gates);
+        deleted.put("concurrency-key gates", gates);
         if (deleted.values().stream().anyMatch(n -> n > 0)) {
             log.info(
                     "retention deleted {} in {} ms",

@@ -74,12 +74,12 @@ public final class WorkerMetrics {
 
     /**
      * Rows retention deleted: {@code what} is {@code jobs} (tagged with the finished state),
-     * {@code batches} or {@code order_keys}.
+     * {@code batches}, {@code order_keys} or {@code concurrency_keys}.
      */
     public void retained(String what, String state, int deleted) {
         Counter.builder("jobfleet.retention.deleted")
                 .description(
-                        "Rows deleted by retention (jobs with their history and logs, batches, order-key sequences)")
+                        "Rows deleted by retention (jobs with their history and logs, batches, order-key sequences, concurrency-key gates)")
                 .tag("what", what)
                 .tag("state", state)
                 .register(registry)
