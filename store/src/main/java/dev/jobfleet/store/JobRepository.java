@@ -30,6 +30,7 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.support.SqlArrayValue;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -401,25 +402,40 @@ public class JobRepository {
         if (outcomes.isEmpty()) {
             return Map.of();
         }
-        ArrayNode rows = JSON.createArrayNode();
+        int size = outcomes.size();
+        UUID[] ids = new UUID[size];
+        UUID[] tokens = new UUID[size];
+        String[] states = new String[size];
+        Long[] delays = new Long[size];
+        String[] errors = new String[size];
+        String[] details = new String[size];
+        int i = 0;
         for (RunOutcome o : outcomes) {
-            ObjectNode row = rows.addObject();
-            row.put("id", o.jobId().toString());
-            row.put("token", o.claimToken().toString());
-            row.put("state", o.state().name());
-            row.put("delay_ms", o.retryDelay() == null ? 0 : o.retryDelay().toMillis());
-            row.put("detail", o.detail());
+            ids[i] = o.jobId();
+            tokens[i] = o.claimToken();
+            states[i] = o.state().name();
+            delays[i] = o.retryDelay() == null ? 0L : o.retryDelay().toMillis();
+            details[i] = o.detail();
             if (o.error() != null) {
-                ObjectNode error = row.putObject("error");
+                ObjectNode error = JSON.createObjectNode();
                 error.put("attempt", o.error().attempt());
                 error.put("class", o.error().errorClass());
                 error.put("message", o.error().message());
                 error.put("stack", o.error().stack());
+                errors[i] = JSON.writeValueAsString(error);
             }
+            i++;
         }
         Map<UUID, JobState> written = new LinkedHashMap<>();
         jdbc.sql(JobSql.FINISH_RUNS)
-                .params(JSON.writeValueAsString(rows), actor)
+                .params(
+                        new SqlArrayValue("uuid", (Object[]) ids),
+                        new SqlArrayValue("uuid", (Object[]) tokens),
+                        new SqlArrayValue("text", (Object[]) states),
+                        new SqlArrayValue("bigint", (Object[]) delays),
+                        new SqlArrayValue("text", (Object[]) errors),
+                        new SqlArrayValue("text", (Object[]) details),
+                        actor)
                 .query((rs, n) -> written.put(rs.getObject(3, UUID.class), JobState.valueOf(rs.getString(2))))
                 .list();
         return written;

@@ -12,15 +12,16 @@ package dev.jobfleet.store;
  *   <li>The same statement appends the {@code job_history} row (a data-modifying CTE), so a
  *       transition and its history commit together or not at all.
  *   <li>Time is the database's: {@code now()} in the statement, never a timestamp from a pod.
- *   <li>Rows are locked in id order ({@code ORDER BY id FOR UPDATE}), or with {@code SKIP
+ *   <li>Rows are locked in id order ({@code ORDER BY id FOR UPDATE}, or an {@code UPDATE} driven
+ *       by id-sorted input through the primary key, see {@link #FINISH_RUNS}), or with {@code SKIP
  *       LOCKED}, which never waits, so overlapping batches cannot deadlock. A statement that can
  *       end children of several fan-in batches locks those batch rows in id order too, before the
  *       update whose trigger counts them down ({@code batch_locked}, evaluated first through a
  *       one-time filter).
  * </ol>
  *
- * Batches travel as one {@code jsonb} array parameter (read with {@code jsonb_to_recordset}), so
- * a batch of any size is one round trip.
+ * Batches travel as typed arrays (read with {@code unnest}) or as one {@code jsonb} array parameter
+ * (read with {@code jsonb_to_recordset}), so a batch of any size is one round trip.
  */
 final class JobSql {
     private JobSql() {}
@@ -374,44 +375,59 @@ final class JobSql {
 
     /**
      * Record the outcomes of runs, each guarded by its fencing token. A retry past max_attempts
-     * becomes DEAD here, in the database. Parameters: outcomes as a jsonb array of {@code
-     * {id, token, state, delay_ms, error, detail}}, actor; {@code error} is an object appended to
-     * {@code errors}, which keeps the last 20 ({@code jobfleet_append_error}, V6).
+     * becomes DEAD here, in the database. Parameters: typed arrays, one element per outcome: ids
+     * (uuid[]), tokens (uuid[]), states (text[]), retry delays in ms (bigint[]), errors (text[] of
+     * JSON objects or nulls, appended to {@code errors}, which keeps the last 20, {@code
+     * jobfleet_append_error}, V6), details (text[]); then the actor.
+     *
+     * <p>No {@code SELECT ... FOR UPDATE} before the {@code UPDATE}: the update locks each row
+     * itself, and a row another transaction changed meanwhile (a rescue, a cancel) is re-checked on
+     * its newest version, whose token no longer matches. Locking first cost a second visit and a
+     * WAL record per row. The rows are still locked in id order: the outcomes are sorted by id and
+     * drive a nested loop over the primary key (ten rows estimated for an array parameter), as the
+     * heartbeat's {@code FOR UPDATE ... ORDER BY id} does. Fan-in children are the exception that
+     * keeps the old order: they and then their batch rows are locked first, in id order, because
+     * the count-down trigger locks a child's batch as the update reaches the child, in no fixed
+     * order, and statements that end children (rescue, cancel) lock children before batches.
      */
     static final String FINISH_RUNS = """
             WITH outcome AS (
-                SELECT * FROM jsonb_to_recordset(CAST(? AS jsonb)) AS o(
-                    id uuid, token uuid, state job_state, delay_ms bigint, error jsonb, detail text)
-            ), locked AS (
-                SELECT j.id, j.attempts, j.max_attempts, j.batch_id, o.token, o.delay_ms, o.error, o.detail,
-                       CASE WHEN o.state = 'RETRY_SCHEDULED' AND j.attempts >= j.max_attempts
-                            THEN 'DEAD'::job_state ELSE o.state END AS next_state
-                FROM jobs j JOIN outcome o ON o.id = j.id
-                WHERE j.state = 'RUNNING' AND j.claim_token = o.token
+                SELECT o.id, o.token, CAST(o.state AS job_state) AS state, o.delay_ms,
+                       CAST(o.error AS jsonb) AS error, o.detail
+                FROM unnest(CAST(? AS uuid[]), CAST(? AS uuid[]), CAST(? AS text[]),
+                            CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[]))
+                    AS o(id, token, state, delay_ms, error, detail)
+                ORDER BY o.id
+            ), batch_child AS (
+                SELECT j.id, j.batch_id FROM jobs j JOIN outcome o ON o.id = j.id
+                WHERE j.batch_id IS NOT NULL AND j.state = 'RUNNING' AND j.claim_token = o.token
                 ORDER BY j.id
                 FOR UPDATE OF j
             ), batch_locked AS (
                 -- the count-down trigger locks each child's batch row as the update reaches the child, in no
                 -- fixed order: lock them all first, in id order, so finishers of overlapping batches never deadlock
-                SELECT b.id FROM job_batch b WHERE b.id IN (SELECT batch_id FROM locked)
+                SELECT b.id FROM job_batch b WHERE b.id IN (SELECT batch_id FROM batch_child)
                 ORDER BY b.id
                 FOR NO KEY UPDATE
             ), finished AS (
                 UPDATE jobs j
-                SET state = l.next_state,
-                    run_at = CASE WHEN l.next_state = 'RETRY_SCHEDULED'
-                                  THEN now() + make_interval(secs => coalesce(l.delay_ms, 0) / 1000.0)
+                SET state = CASE WHEN o.state = 'RETRY_SCHEDULED' AND j.attempts >= j.max_attempts
+                                 THEN 'DEAD'::job_state ELSE o.state END,
+                    run_at = CASE WHEN o.state = 'RETRY_SCHEDULED' AND j.attempts < j.max_attempts
+                                  THEN now() + make_interval(secs => coalesce(o.delay_ms, 0) / 1000.0)
                                   ELSE j.run_at END,
-                    finished_at = CASE WHEN l.next_state IN ('SUCCEEDED', 'DEAD', 'CANCELLED') THEN now() END,
+                    -- SUCCEEDED, DEAD, CANCELLED, and a retry with no attempt left (it becomes DEAD)
+                    finished_at = CASE WHEN o.state = 'RETRY_SCHEDULED' AND j.attempts < j.max_attempts THEN NULL
+                                       ELSE now() END,
                     lease_owner = NULL, lease_expires_at = NULL, updated_at = now(), lost_runs = 0,
                     version = j.version + 1,
-                    last_error = coalesce(l.error ->> 'message', j.last_error),
-                    errors = CASE WHEN l.error IS NULL THEN j.errors
-                                  ELSE jobfleet_append_error(j.errors, l.error || jsonb_build_object('at', now())) END
-                FROM locked l
-                WHERE j.id = l.id AND j.state = 'RUNNING' AND j.claim_token = l.token
+                    last_error = coalesce(o.error ->> 'message', j.last_error),
+                    errors = CASE WHEN o.error IS NULL THEN j.errors
+                                  ELSE jobfleet_append_error(j.errors, o.error || jsonb_build_object('at', now())) END
+                FROM outcome o
+                WHERE j.id = o.id AND j.state = 'RUNNING' AND j.claim_token = o.token
                   AND (SELECT count(*) FROM batch_locked) >= 0
-                RETURNING j.id, j.state, j.claim_token, j.attempts, l.detail
+                RETURNING j.id, j.state, j.claim_token, j.attempts, o.detail
             ), history AS (
                 INSERT INTO job_history (job_id, from_state, to_state, actor, claim_token, attempt, detail)
                 SELECT id, 'RUNNING', state, ?, claim_token, attempts, detail FROM finished

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -112,11 +113,135 @@ class LockOrderingIT {
         assertThat(extended.get()).isEqualTo(THREADS * ROUNDS * JOBS / 2);
     }
 
+    /**
+     * The finish locks its rows through its UPDATE, not a {@code FOR UPDATE} first, in id order
+     * (the outcomes are sorted in the statement). 8 finishers end 400 running jobs in batches of 10,
+     * each batch handed over shuffled, while 8 heartbeat threads extend shuffled halves of the same
+     * jobs (id-ordered {@code FOR UPDATE}), as a worker's completer and heartbeat do. The control
+     * is the same statement without its sort: locks in the order given.
+     */
+    @Test
+    void finishesAndHeartbeatsOfTheSameRunsNeverDeadlock() {
+        String unsorted = JobSql.FINISH_RUNS.replace("ORDER BY o.id", "");
+        assertThat(unsorted).as("control precondition: the sort was taken out").isNotEqualTo(JobSql.FINISH_RUNS);
+        FinishRace naive = finishRace("lock.finish.naive", unsorted);
+        assertThat(naive.finished)
+                .as("control precondition: every job was finished (deadlocked batches retried)")
+                .isEqualTo(FINISH_JOBS);
+        assertThat(naive.extended)
+                .as("control precondition: the heartbeats ran beside the finishes")
+                .isPositive();
+        assertThat(naive.deadlocks)
+                .as("control: locks in the order given deadlock")
+                .isPositive();
+
+        FinishRace jobfleet = finishRace("lock.finish", JobSql.FINISH_RUNS);
+        assertThat(jobfleet.finished).isEqualTo(FINISH_JOBS);
+        assertThat(jobfleet.extended).isPositive();
+        assertThat(jobfleet.deadlocks).isZero();
+        assertThat(jdbc.sql("SELECT count(*) FROM job_history WHERE to_state = 'SUCCEEDED' AND job_id IN"
+                                + " (SELECT id FROM jobs WHERE type = 'lock.finish')")
+                        .query(Long.class)
+                        .single())
+                .as("one outcome per job")
+                .isEqualTo(FINISH_JOBS);
+        System.out.printf(
+                "lock order, finish vs heartbeat: %d jobs, 8 finishers (batches of 10, shuffled) + 8 heartbeat threads;"
+                        + " unsorted finish deadlocked %d times, jobfleet %d (%d / %d leases extended)%n",
+                FINISH_JOBS, naive.deadlocks, jobfleet.deadlocks, naive.extended, jobfleet.extended);
+    }
+
+    private static final int FINISH_JOBS = 400;
+
+    /** Jobs finished, leases extended and deadlocks seen by one race of finishers and heartbeats. */
+    private record FinishRace(int finished, int extended, int deadlocks) {}
+
+    private static FinishRace finishRace(String type, String finishSql) {
+        Map<UUID, UUID> runs = running(type, FINISH_JOBS);
+        List<UUID> ids = new ArrayList<>(runs.keySet());
+        AtomicInteger finishersDone = new AtomicInteger();
+        AtomicInteger finished = new AtomicInteger();
+        AtomicInteger extended = new AtomicInteger();
+        AtomicInteger deadlocks = new AtomicInteger();
+        int finishers = THREADS / 2;
+        int slice = FINISH_JOBS / finishers;
+        Race.run(THREADS, t -> () -> {
+            if (t < finishers) {
+                List<UUID> mine = new ArrayList<>(ids.subList(t * slice, (t + 1) * slice));
+                Collections.shuffle(mine);
+                for (int from = 0; from < mine.size(); from += 10) {
+                    List<UUID> batch = mine.subList(from, from + 10);
+                    while (true) {
+                        try {
+                            finished.addAndGet(finish(finishSql, batch, runs));
+                            break;
+                        } catch (DataAccessException e) {
+                            if (!isDeadlock(e)) {
+                                throw e;
+                            }
+                            deadlocks.incrementAndGet(); // rolled back whole: the completer retries it
+                        }
+                    }
+                }
+                finishersDone.incrementAndGet();
+            } else {
+                while (finishersDone.get() < finishers) {
+                    Map<UUID, UUID> batch = new LinkedHashMap<>();
+                    shuffledHalf(ids).forEach(id -> batch.put(id, runs.get(id)));
+                    try {
+                        extended.addAndGet(repository
+                                .extendLeases(batch, Duration.ofMinutes(1))
+                                .size());
+                    } catch (DataAccessException e) {
+                        if (!isDeadlock(e)) {
+                            throw e;
+                        }
+                        deadlocks.incrementAndGet();
+                    }
+                }
+            }
+            return null;
+        });
+        return new FinishRace(finished.get(), extended.get(), deadlocks.get());
+    }
+
+    /** {@code sql} (a variant of {@link JobSql#FINISH_RUNS}) for successes of {@code batch}, in its order. */
+    private static int finish(String sql, List<UUID> batch, Map<UUID, UUID> runs) {
+        Integer n = new TransactionTemplate(new DataSourceTransactionManager(db.dataSource())).execute(status -> {
+            // detect quickly (both arms): the default deadlock_timeout is 1 s
+            jdbc.sql("SET LOCAL deadlock_timeout = '50ms'").update();
+            return finishStatement(sql, batch, runs);
+        });
+        return n == null ? 0 : n;
+    }
+
+    private static int finishStatement(String sql, List<UUID> batch, Map<UUID, UUID> runs) {
+        int n = batch.size();
+        return jdbc.sql(sql)
+                .params(
+                        new SqlArrayValue("uuid", batch.toArray()),
+                        new SqlArrayValue("uuid", batch.stream().map(runs::get).toArray()),
+                        new SqlArrayValue(
+                                "text", Collections.nCopies(n, "SUCCEEDED").toArray()),
+                        new SqlArrayValue("bigint", Collections.nCopies(n, 0L).toArray()),
+                        new SqlArrayValue("text", new Object[n]),
+                        new SqlArrayValue(
+                                "text", Collections.nCopies(n, "succeeded").toArray()),
+                        "test")
+                .query()
+                .listOfRows()
+                .size();
+    }
+
     private static Map<UUID, UUID> running(String type) {
-        List<UUID> ids = Jobs.submit(repository, type, JOBS);
+        return running(type, JOBS);
+    }
+
+    private static Map<UUID, UUID> running(String type, int jobs) {
+        List<UUID> ids = Jobs.submit(repository, type, jobs);
         Map<UUID, UUID> tokens = new LinkedHashMap<>();
         repository.claim(ids, Set.of(type), "w", Duration.ofMinutes(5)).forEach(c -> tokens.put(c.jobId(), c.token()));
-        assertThat(tokens).hasSize(JOBS);
+        assertThat(tokens).hasSize(jobs);
         return tokens;
     }
 
