@@ -16,13 +16,13 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * G5: concurrent metadata merges, counter increments and log appends are never lost. 50 threads
- * each make 200 of each on one running job (each thread merges its own key with its running count,
- * so a lost merge shows as a count below 200); the naive read-modify-write of the same data, with
+ * each make 60 of each on one running job (each thread merges its own key with its running count,
+ * so a lost merge shows as a count below 60); the naive read-modify-write of the same data, with
  * the same threads, loses some.
  */
 class G5AtomicUpdatesIT {
     private static final int THREADS = 50;
-    private static final int UPDATES = 200;
+    private static final int UPDATES = 60;
     private static final int TOTAL = THREADS * UPDATES;
 
     private static TestDatabase db;
@@ -42,7 +42,7 @@ class G5AtomicUpdatesIT {
     }
 
     @Test
-    void fiftyThreadsMakingTwoHundredUpdatesEachLoseNone() {
+    void fiftyThreadsMakingSixtyUpdatesEachLoseNone() {
         Claim naive = running("g5.naive");
         Race.run(THREADS, t -> () -> {
             for (int i = 0; i < UPDATES; i++) {
@@ -133,7 +133,7 @@ class G5AtomicUpdatesIT {
     }
 
     /**
-     * Each thread merges {@code {"t<thread>": n}} for n = 1..200, so its key must end at 200: a
+     * Each thread merges {@code {"t<thread>": n}} for n = 1..60, so its key must end at 60: a
      * lower value (or none) counts the merges that a stale write undid.
      */
     private static long lostMerges(UUID id) {
