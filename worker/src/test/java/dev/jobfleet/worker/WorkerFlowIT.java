@@ -369,6 +369,8 @@ class WorkerFlowIT {
             assertThat(metrics)
                     .contains("jobfleet_jobs_finished_total{")
                     .contains("jobfleet_claim_latency_seconds_bucket{")
+                    .contains("jobfleet_kafka_record_age_seconds_bucket{")
+                    .contains("jobfleet_intake_seconds_bucket{")
                     .contains("jobfleet_run_latency_seconds_bucket{")
                     .contains("jobfleet_job_end_to_end_seconds_bucket{")
                     .contains("jobfleet_jobs_lease_lost_total")

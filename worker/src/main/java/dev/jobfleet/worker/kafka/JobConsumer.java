@@ -213,8 +213,10 @@ public final class JobConsumer {
         }
         ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
         if (!records.isEmpty()) {
+            long polledAt = System.currentTimeMillis();
             List<Polled> batch = new ArrayList<>(records.count());
             for (ConsumerRecord<String, byte[]> record : records) {
+                metrics.polled(Duration.ofMillis(polledAt - record.timestamp()));
                 TopicPartition tp = new TopicPartition(record.topic(), record.partition());
                 PartitionOffsets offsets = partitions.computeIfAbsent(tp, PartitionOffsets::new);
                 batch.add(new Polled(record, offsets.received(record.offset())));
@@ -230,8 +232,10 @@ public final class JobConsumer {
     }
 
     private void take(List<Polled> batch) {
+        long started = System.nanoTime();
         try {
             intake.accept(batch);
+            metrics.intake(Duration.ofNanos(System.nanoTime() - started));
             waiting = null;
             retryBackoffNanos = 0;
         } catch (DataAccessException e) {

@@ -22,6 +22,8 @@ public final class WorkerMetrics {
     private final Timer flushes;
     private final DistributionSummary flushSize;
     private final Timer heartbeats;
+    private final Timer recordAge;
+    private final Timer intake;
 
     public WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -43,6 +45,14 @@ public final class WorkerMetrics {
                 .register(registry);
         this.heartbeats = Timer.builder("jobfleet.heartbeat")
                 .description("One lease extension statement for every run held")
+                .register(registry);
+        this.recordAge = Timer.builder("jobfleet.kafka.record.age")
+                .description("Age of a job event when a poll returned it (its timestamp to the poll)")
+                .publishPercentileHistogram()
+                .register(registry);
+        this.intake = Timer.builder("jobfleet.intake")
+                .description("One polled batch through the intake: decode, insert and claim, hand to the run stage")
+                .publishPercentileHistogram()
                 .register(registry);
     }
 
@@ -155,6 +165,20 @@ public final class WorkerMetrics {
                 .tag("source", source)
                 .register(registry)
                 .increment(count);
+    }
+
+    /**
+     * A polled record's age: from its timestamp (the producer's send time, or the broker's append
+     * time on a topic set to LogAppendTime) to the poll that returned it. How long job events wait
+     * in Kafka before a worker sees them, which consumer lag in records does not say.
+     */
+    public void polled(Duration age) {
+        recordAge.record(age.isNegative() ? Duration.ZERO : age);
+    }
+
+    /** One polled batch through the intake: decode, insert and claim, hand to the run stage. */
+    public void intake(Duration latency) {
+        intake.record(latency);
     }
 
     /** One handler invocation, whatever it returned. */
