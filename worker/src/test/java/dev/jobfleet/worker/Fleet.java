@@ -25,7 +25,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * @ExtendWith(Fleet.Extension.class)} and a {@code Fleet} parameter) and closed after the last of
  * them, so that the fleet's database connections (the server is shared) are not held while other
  * tests run. Starting workers is the slow part of these tests; the build runs test classes in
- * alphabetical order, so the {@code Fleet*IT} classes run one after another. Each instance runs the demo handlers, the {@link #handlers} below,
+ * alphabetical order in two JVMs, so the {@code Fleet*IT} classes run one after another in one or
+ * both of them (a JVM that ran some of them closes its fleet when it ends). Each instance runs the demo handlers, the {@link #handlers} below,
  * concurrency {@value #CONCURRENCY}, fast chores, and the recurring schedule {@value #SCHEDULE}
  * (every second, {@code demo.noop}), declared in configuration as an operator would.
  */

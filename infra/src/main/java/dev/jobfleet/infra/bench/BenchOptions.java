@@ -24,6 +24,7 @@ import java.util.Set;
  * @param soakSeconds how long the soak offers its rate; 0 skips it
  * @param soakPercent the soak's rate, in % of the Kafka-first peak
  * @param soakRetentionSeconds the soak fleet's retention age for SUCCEEDED jobs
+ * @param workerProperties {@code key=value} settings given to every worker of every embedded fleet
  */
 record BenchOptions(
         int jobs,
@@ -46,6 +47,7 @@ record BenchOptions(
         String jdbcPassword,
         String bootstrapServers,
         URI producer,
+        List<String> workerProperties,
         List<String> commandLine,
         boolean help) {
 
@@ -74,6 +76,8 @@ record BenchOptions(
               --report-dir PATH      where benchmarks.md and the plots go (default ../../docs: the repository's
                                      docs/ when run with -Pbench)
               --timeout SECONDS      how long one drain may take (default 900)
+              --worker-property K=V  a setting for every worker of every embedded fleet (repeatable), e.g.
+                                     jobfleet.worker.concurrency=32, to compare configurations in one session
               a running fleet instead of the embedded one (its settings are printed, not changed):
               --jdbc-url URL --jdbc-user U --jdbc-password P --bootstrap-servers HOST:PORT
               --producer-url http://HOST:PORT   (the token from JOBFLEET_TOKEN)
@@ -102,6 +106,7 @@ record BenchOptions(
         String bootstrapServers = null;
         URI producer = null;
         boolean help = false;
+        List<String> workerProperties = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -139,6 +144,13 @@ record BenchOptions(
                 case "--jdbc-password" -> jdbcPassword = LoadOptions.value(args, ++i, arg);
                 case "--bootstrap-servers" -> bootstrapServers = LoadOptions.value(args, ++i, arg);
                 case "--producer-url" -> producer = URI.create(LoadOptions.value(args, ++i, arg));
+                case "--worker-property" -> {
+                    String v = LoadOptions.value(args, ++i, arg);
+                    if (!v.matches("[A-Za-z0-9_.\\-\\[\\]]+=.*")) {
+                        throw new IllegalArgumentException("--worker-property takes key=value: " + v);
+                    }
+                    workerProperties.add(v);
+                }
                 case "--help", "-h" -> help = true;
                 default -> throw new IllegalArgumentException("unknown option: " + arg);
             }
@@ -171,6 +183,7 @@ record BenchOptions(
                 jdbcPassword,
                 bootstrapServers,
                 producer,
+                List.copyOf(workerProperties),
                 List.of(args),
                 help);
     }

@@ -317,6 +317,9 @@ public final class FleetBenchmark {
                 "--dir", options.directory().resolve(dir).toString(),
                 "--kafka-port", "0",
                 "--workers", Integer.toString(workers)));
+        for (String property : options.workerProperties()) {
+            args.addAll(List.of("--worker-property", property));
+        }
         args.addAll(extraArgs);
         LocalFleet fleet = LocalFleet.configure(
                         args.toArray(String[]::new),
