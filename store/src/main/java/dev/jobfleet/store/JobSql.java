@@ -349,7 +349,7 @@ final class JobSql {
      * Parameters: ids (uuid[] text), types (text[] text), owner, lease seconds.
      */
     static final String CLAIM_BY_IDS = CLAIM_TEMPLATE.formatted("""
-            j.id = ANY (CAST(? AS uuid[])) AND j.state = 'PENDING' AND j.run_at <= now()
+            j.id IN (SELECT unnest(CAST(? AS uuid[]))) AND j.state = 'PENDING' AND j.run_at <= now()
                   AND j.type = ANY (CAST(? AS text[])) AND j.lost_runs = 0""", "ORDER BY j.id", JOB_COLUMNS);
 
     /**
@@ -788,7 +788,7 @@ final class JobSql {
                 RETURNING id, job_id, claim_token
             ), ended AS (
                 UPDATE demo_execution SET finished_at = clock_timestamp()
-                FROM async WHERE id = ANY (CAST(? AS bigint[]))
+                FROM async WHERE id IN (SELECT unnest(CAST(? AS bigint[])))
                 RETURNING id
             )
             SELECT id, job_id, claim_token FROM started

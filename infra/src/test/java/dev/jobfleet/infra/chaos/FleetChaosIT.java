@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class FleetChaosIT {
     // backend kills are covered in verify by the worker's OutcomeWriteRetryIT; the full run has all 11
-    static final List<String> SHORT = List.of("worker-crash", "duplicates-poison");
+    static final List<String> SHORT = List.of("worker-crash");
 
     @Test
     void everyAcceptedJobFinishesOnceWhateverTheFault() throws Exception {
