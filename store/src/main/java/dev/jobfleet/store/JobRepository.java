@@ -351,7 +351,7 @@ public class JobRepository {
             return List.of();
         }
         return jdbc.sql(JobSql.CLAIM_BY_IDS)
-                .params(uuidArray(ids), textArray(types), owner, seconds(lease))
+                .params(new SqlArrayValue("uuid", ids.toArray()), textArray(types), owner, seconds(lease))
                 .query(CLAIM)
                 .list();
     }
