@@ -124,13 +124,18 @@ class LockOrderingIT {
     void finishesAndHeartbeatsOfTheSameRunsNeverDeadlock() {
         String unsorted = JobSql.FINISH_RUNS.replace("ORDER BY o.id", "");
         assertThat(unsorted).as("control precondition: the sort was taken out").isNotEqualTo(JobSql.FINISH_RUNS);
-        FinishRace naive = finishRace("lock.finish.naive", unsorted);
-        assertThat(naive.finished)
-                .as("control precondition: every job was finished (deadlocked batches retried)")
-                .isEqualTo(FINISH_JOBS);
-        assertThat(naive.extended)
-                .as("control precondition: the heartbeats ran beside the finishes")
-                .isPositive();
+        // the control's deadlocks depend on timing (4 to 23 per race seen): up to 5 races until one shows
+        FinishRace naive = null;
+        int races = 0;
+        while (races < 5 && (naive == null || naive.deadlocks == 0)) {
+            naive = finishRace("lock.finish.naive" + races++, unsorted);
+            assertThat(naive.finished)
+                    .as("control precondition: every job was finished (deadlocked batches retried)")
+                    .isEqualTo(FINISH_JOBS);
+            assertThat(naive.extended)
+                    .as("control precondition: the heartbeats ran beside the finishes")
+                    .isPositive();
+        }
         assertThat(naive.deadlocks)
                 .as("control: locks in the order given deadlock")
                 .isPositive();
@@ -147,8 +152,8 @@ class LockOrderingIT {
                 .isEqualTo(FINISH_JOBS);
         System.out.printf(
                 "lock order, finish vs heartbeat: %d jobs, 8 finishers (batches of 10, shuffled) + 8 heartbeat threads;"
-                        + " unsorted finish deadlocked %d times, jobfleet %d (%d / %d leases extended)%n",
-                FINISH_JOBS, naive.deadlocks, jobfleet.deadlocks, naive.extended, jobfleet.extended);
+                        + " unsorted finish deadlocked %d times (race %d), jobfleet %d (%d / %d leases extended)%n",
+                FINISH_JOBS, naive.deadlocks, races, jobfleet.deadlocks, naive.extended, jobfleet.extended);
     }
 
     private static final int FINISH_JOBS = 400;
