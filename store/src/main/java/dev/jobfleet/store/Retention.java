@@ -21,6 +21,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  *       with their history, handler log, handler-lock rows and demo audit rows;
  *   <li>{@link #purgeBatches}: finished fan-in batches none of whose children are left;
  *   <li>{@link #purgeOrderKeys}: sequence rows of order keys that have no job left to order.
+ *   <li>{@link #purgeGates}: concurrency-key gate rows of keys that no job needs any more.
  * </ul>
  *
  * The outbox and the dead-letter table are bounded by their relays (a row goes once published);
@@ -77,20 +78,7 @@ public class Retention {
      * @return how many rows were deleted
      */
     public int purgeOrderKeys(int limit) {
-        requireLimit(limit);
-        Integer deleted = transactions.execute(status -> {
-            List<String> keys = jdbc.sql(RetentionSql.LOCK_IDLE_ORDER_KEYS)
-                    .param(limit)
-                    .query(String.class)
-                    .list();
-            if (keys.isEmpty()) {
-                return 0;
-            }
-            return jdbc.sql(RetentionSql.DELETE_IDLE_ORDER_KEYS)
-                    .param(new SqlArrayValue("text", keys.toArray()))
-                    .update();
-        });
-        return deleted == null ? 0 : deleted;
+        return lockThenDelete(RetentionSql.LOCK_IDLE_ORDER_KEYS, RetentionSql.DELETE_IDLE_ORDER_KEYS, limit);
     }
 
     /**
@@ -101,16 +89,21 @@ public class Retention {
      * @return how many rows were deleted
      */
     public int purgeGates(int limit) {
+        return lockThenDelete(RetentionSql.LOCK_IDLE_GATES, RetentionSql.DELETE_IDLE_GATES, limit);
+    }
+
+    /**
+     * In one transaction: {@code lock} takes up to {@code limit} key rows (and returns their keys),
+     * then {@code delete}, on a snapshot taken after those locks, deletes the ones still idle.
+     */
+    private int lockThenDelete(String lock, String delete, int limit) {
         requireLimit(limit);
         Integer deleted = transactions.execute(status -> {
-            List<String> keys = jdbc.sql(RetentionSql.LOCK_IDLE_GATES)
-                    .param(limit)
-                    .query(String.class)
-                    .list();
+            List<String> keys = jdbc.sql(lock).param(limit).query(String.class).list();
             if (keys.isEmpty()) {
                 return 0;
             }
-            return jdbc.sql(RetentionSql.DELETE_IDLE_GATES)
+            return jdbc.sql(delete)
                     .param(new SqlArrayValue("text", keys.toArray()))
                     .update();
         });

@@ -75,6 +75,7 @@ final class RetentionSql {
      */
     static final String DELETE_IDLE_ORDER_KEYS =
             "DELETE FROM order_key_sequence s WHERE s.key = ANY (?) AND " + KEY_IDLE;
+
     /**
      * The condition under which a key's gate row ({@code concurrency_key}, {@code k}) is no longer
      * needed: no limit on the key, not closed by a limit call, no slot, and no job of the key that a
@@ -91,9 +92,9 @@ final class RetentionSql {
      * Step one of deleting idle gates: lock up to a batch of idle gate rows, and each key's advisory
      * lock exclusively (V11); a key whose advisory lock a submission holds (it is inserting a job of
      * the key, not committed yet, so the key only looks idle) is skipped, and so is a row a claim or
-     * a limit call holds. The advisory lock is tried only for rows that passed the rest, and held to
-     * the end of the transaction (CASE: a planner may order
-     * plain conditions by cost, and would then lock keys that are not idle). Parameter: limit.
+     * a limit call holds. The advisory lock is tried only for rows that passed the rest (a CASE: a
+     * planner may order plain conditions by cost, and would then lock keys that are not idle), and
+     * held to the end of the transaction. Parameter: limit.
      */
     static final String LOCK_IDLE_GATES = "SELECT k.key FROM concurrency_key k WHERE CASE WHEN " + GATE_IDLE
             + " THEN pg_try_advisory_xact_lock(1, hashtext(k.key)) ELSE false END LIMIT ? FOR UPDATE OF k SKIP LOCKED";

@@ -42,16 +42,26 @@ class HistoryCheckPlanIT {
 
     /** Sequential scans of {@code jobs} made by {@value #INSERTS} history inserts in a warmed session. */
     private static long sequentialScansOfJobs(boolean genericPlans) throws SQLException {
-        try (TestDatabase db = TestDatabase.create(2);
-                Connection c = db.dataSource().getConnection();
-                Statement s = c.createStatement()) {
-            s.execute("ALTER TABLE jobs SET (autovacuum_enabled = false)");
-            s.execute("ALTER TABLE job_history SET (autovacuum_enabled = false)");
-            if (genericPlans) {
-                s.execute("ALTER FUNCTION jobfleet_history_of_jobs() RESET plan_cache_mode");
+        try (TestDatabase db = TestDatabase.create(2)) {
+            try (Connection c = db.dataSource().getConnection();
+                    Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE jobs SET (autovacuum_enabled = false)");
+                s.execute("ALTER TABLE job_history SET (autovacuum_enabled = false)");
+                if (genericPlans) {
+                    s.execute("ALTER FUNCTION jobfleet_history_of_jobs() RESET plan_cache_mode");
+                }
+                try (ResultSet rs = s.executeQuery("SELECT coalesce(array_to_string(proconfig, ','), '')"
+                        + " FROM pg_proc WHERE proname = 'jobfleet_history_of_jobs'")) {
+                    rs.next();
+                    assertThat(rs.getString(1).contains("plan_cache_mode=force_custom_plan"))
+                            .as(
+                                    genericPlans
+                                            ? "control precondition: the function's setting was reset"
+                                            : "the function plans per run (V12)")
+                            .isEqualTo(!genericPlans);
+                }
             }
-            // a new session, so the function runs with the setting as it is now
-            c.close();
+            // a session of its own, so the function runs with the setting as it is now
             try (Connection session = db.dataSource().getConnection();
                     Statement st = session.createStatement()) {
                 for (int i = 0; i < 8; i++) {

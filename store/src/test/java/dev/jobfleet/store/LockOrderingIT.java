@@ -83,18 +83,7 @@ class LockOrderingIT {
         AtomicInteger extended = new AtomicInteger();
         Race.run(THREADS, t -> () -> {
             for (int r = 0; r < ROUNDS; r++) {
-                Map<UUID, UUID> batch = new LinkedHashMap<>();
-                shuffledHalf(ids).forEach(id -> batch.put(id, runs.get(id)));
-                try {
-                    extended.addAndGet(repository
-                            .extendLeases(batch, Duration.ofMinutes(1))
-                            .size());
-                } catch (DataAccessException e) {
-                    if (!isDeadlock(e)) {
-                        throw e;
-                    }
-                    deadlocks.incrementAndGet();
-                }
+                extendShuffledHalf(ids, runs, extended, deadlocks);
             }
             return null;
         });
@@ -191,18 +180,7 @@ class LockOrderingIT {
                 finishersDone.incrementAndGet();
             } else {
                 while (finishersDone.get() < finishers) {
-                    Map<UUID, UUID> batch = new LinkedHashMap<>();
-                    shuffledHalf(ids).forEach(id -> batch.put(id, runs.get(id)));
-                    try {
-                        extended.addAndGet(repository
-                                .extendLeases(batch, Duration.ofMinutes(1))
-                                .size());
-                    } catch (DataAccessException e) {
-                        if (!isDeadlock(e)) {
-                            throw e;
-                        }
-                        deadlocks.incrementAndGet();
-                    }
+                    extendShuffledHalf(ids, runs, extended, deadlocks);
                 }
             }
             return null;
@@ -248,6 +226,22 @@ class LockOrderingIT {
         repository.claim(ids, Set.of(type), "w", Duration.ofMinutes(5)).forEach(c -> tokens.put(c.jobId(), c.token()));
         assertThat(tokens).hasSize(jobs);
         return tokens;
+    }
+
+    /** One heartbeat over a shuffled half of {@code ids}: counts the leases extended, or a deadlock. */
+    private static void extendShuffledHalf(
+            List<UUID> ids, Map<UUID, UUID> runs, AtomicInteger extended, AtomicInteger deadlocks) {
+        Map<UUID, UUID> batch = new LinkedHashMap<>();
+        shuffledHalf(ids).forEach(id -> batch.put(id, runs.get(id)));
+        try {
+            extended.addAndGet(
+                    repository.extendLeases(batch, Duration.ofMinutes(1)).size());
+        } catch (DataAccessException e) {
+            if (!isDeadlock(e)) {
+                throw e;
+            }
+            deadlocks.incrementAndGet();
+        }
     }
 
     private static List<UUID> shuffledHalf(List<UUID> ids) {
