@@ -131,9 +131,17 @@ class LeaseIT {
                             .job()
                             .id());
                 }
-                await().atMost(Duration.ofSeconds(30)).until(() -> hog.holding.get() == 4);
+                // saturated: every connection held and handlers queued behind them (awaited, not sampled
+                // once: under load the other handlers may still be starting when the first four hold theirs)
                 HikariDataSource hikari = (HikariDataSource) handlersPool;
-                int waiting = hikari.getHikariPoolMXBean().getThreadsAwaitingConnection();
+                AtomicInteger queued = new AtomicInteger();
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(() -> {
+                            queued.set(hikari.getHikariPoolMXBean().getThreadsAwaitingConnection());
+                            return hog.holding.get() == 4 && queued.get() > 0;
+                        });
+                int waiting = queued.get();
                 NaiveHeartbeat naiveBeat = new NaiveHeartbeat(new JobRepository(handlersPool), naive);
                 naiveBeat.start();
 
