@@ -56,6 +56,8 @@ final class Fleet implements AutoCloseable {
         kafka = TestBroker.start();
         jobs = new JobRepository(db.dataSource());
         workers = startAll(handlers(db));
+        // tests of the fleet expect their jobs spread over the workers: not before every one holds a partition
+        kafka.awaitGroupSpread("jobfleet-workers", INSTANCES);
         startMillis = (System.nanoTime() - started) / 1_000_000;
         System.out.printf("fleet of %d workers started in %d ms%n", INSTANCES, startMillis);
     }

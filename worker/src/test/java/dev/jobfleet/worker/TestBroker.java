@@ -11,9 +11,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,11 +25,14 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 import org.testcontainers.kafka.KafkaContainer;
 
@@ -136,6 +142,47 @@ final class TestBroker implements AutoCloseable {
         await().atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> committed(group, partition) > record.offset());
+    }
+
+    /**
+     * Waits until {@code group} is stable with {@code members} members and its partitions spread over
+     * as many of them as there are partitions: a test that needs its jobs spread over workers must not
+     * start while the first worker to join still holds every partition.
+     */
+    void awaitGroupSpread(String group, int members) {
+        AtomicReference<String> last = new AtomicReference<>("no description yet");
+        try {
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        ConsumerGroupDescription description;
+                        try {
+                            description = admin.describeConsumerGroups(List.of(group))
+                                    .all()
+                                    .get(10, TimeUnit.SECONDS)
+                                    .get(group);
+                        } catch (ExecutionException e) {
+                            if (e.getCause() instanceof GroupIdNotFoundException) {
+                                return false; // nobody has joined yet
+                            }
+                            throw e;
+                        }
+                        last.set(description.groupState() + " " + description.members());
+                        int partitions = description.members().stream()
+                                .mapToInt(m -> m.assignment().topicPartitions().size())
+                                .sum();
+                        long holders = description.members().stream()
+                                .filter(m -> !m.assignment().topicPartitions().isEmpty())
+                                .count();
+                        return description.groupState() == GroupState.STABLE
+                                && description.members().size() == members
+                                && partitions > 0
+                                && holders == Math.min(members, partitions);
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException(
+                    "group " + group + " not spread over " + members + " members in 60 s; last seen: " + last.get(), e);
+        }
     }
 
     /** Reads the dead-letter topic from the start until {@code expected} records are in. */
