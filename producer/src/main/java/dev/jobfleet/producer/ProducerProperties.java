@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     always shown
  * @param relay the outbox relay
  * @param topic how the producer creates the jobs and dead-letter topics
+ * @param groupCommit how single {@code POST /jobs} submissions share statements
  */
 @ConfigurationProperties("jobfleet.producer")
 public record ProducerProperties(
@@ -24,7 +25,8 @@ public record ProducerProperties(
         @DefaultValue("8388608") int maxBatchBytes,
         @DefaultValue("4194304") long maxListBytes,
         @DefaultValue Relay relay,
-        @DefaultValue Topic topic) {
+        @DefaultValue Topic topic,
+        @DefaultValue GroupCommit groupCommit) {
 
     public ProducerProperties {
         if (maxPayloadBytes < 2) {
@@ -73,6 +75,27 @@ public record ProducerProperties(
         private static void requirePositive(String name, Duration value) {
             if (value.isNegative() || value.isZero()) {
                 throw new IllegalArgumentException("jobfleet.producer.relay." + name + " must be positive: " + value);
+            }
+        }
+    }
+
+    /**
+     * Group commit of single {@code POST /jobs} submissions without keys ({@link
+     * dev.jobfleet.producer.api.SubmitGroupCommit}): what arrived while the previous statement ran goes
+     * in with one statement and one commit; nothing waits for a group to fill.
+     *
+     * @param enabled group plain single submissions; false stores each with a statement of its own
+     * @param committers statements in flight at once
+     * @param maxSize most submissions in one statement
+     */
+    public record GroupCommit(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("2") int committers,
+            @DefaultValue("200") int maxSize) {
+        public GroupCommit {
+            if (committers < 1 || maxSize < 1) {
+                throw new IllegalArgumentException("jobfleet.producer.group-commit committers and max-size must be"
+                        + " positive: " + committers + ", " + maxSize);
             }
         }
     }

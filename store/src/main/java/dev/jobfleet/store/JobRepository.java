@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -161,8 +162,17 @@ public class JobRepository {
      * @throws IllegalArgumentException when a submission is not plain
      */
     public List<JobRow> submitPlain(List<JobEvent> events, List<JobOptions> options, String actor) {
-        if (events.size() != options.size()) {
-            throw new IllegalArgumentException(events.size() + " events, " + options.size() + " options");
+        return submitPlain(events, options, Collections.nCopies(events.size(), actor));
+    }
+
+    /**
+     * {@link #submitPlain(List, List, String)} with an actor per submission (its history row's), for
+     * submissions of several callers gathered into one statement (the producer's group commit).
+     */
+    public List<JobRow> submitPlain(List<JobEvent> events, List<JobOptions> options, List<String> actors) {
+        if (events.size() != options.size() || events.size() != actors.size()) {
+            throw new IllegalArgumentException(
+                    events.size() + " events, " + options.size() + " options, " + actors.size() + " actors");
         }
         if (events.isEmpty()) {
             return List.of();
@@ -186,10 +196,11 @@ public class JobRepository {
             row.put("timeout_ms", e.timeoutMs());
             row.put("submitted_by", o.submittedBy());
             row.put("event", JobCodec.encodeToString(e.publishable()));
+            row.put("actor", actors.get(i));
         }
         Map<UUID, JobRow> byId = new HashMap<>();
         jdbc.sql(JobSql.INSERT_PLAIN_JOBS)
-                .params(JSON.writeValueAsString(rows), actor, Topics.JOBS)
+                .params(JSON.writeValueAsString(rows), Topics.JOBS)
                 .query(JOB)
                 .list()
                 .forEach(job -> byId.put(job.id(), job));

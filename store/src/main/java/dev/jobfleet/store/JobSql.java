@@ -70,14 +70,15 @@ final class JobSql {
      * the jobs, their history rows and their outbox rows, in id order so that concurrent requests take
      * their index locks in one order. Nothing can conflict (fresh ids, no keys), so the statement
      * stores every row or none. Parameters: the jobs as a jsonb array of {@code {id, type, payload,
-     * priority, run_at, max_attempts, concurrency_key, metadata, timeout_ms, submitted_by, event}},
-     * actor, topic.
+     * priority, run_at, max_attempts, concurrency_key, metadata, timeout_ms, submitted_by, event,
+     * actor}} (the actor of the job's history row), topic.
      */
     static final String INSERT_PLAIN_JOBS = """
             WITH item AS (
                 SELECT * FROM jsonb_to_recordset(CAST(? AS jsonb)) AS i(
                     id uuid, type text, payload jsonb, priority smallint, run_at timestamptz, max_attempts integer,
-                    concurrency_key text, metadata jsonb, timeout_ms integer, submitted_by text, event text)
+                    concurrency_key text, metadata jsonb, timeout_ms integer, submitted_by text, event text,
+                    actor text)
             ), inserted AS (
                 INSERT INTO jobs (id, type, payload, priority, effective_priority, run_at, max_attempts,
                                   concurrency_key, metadata, timeout_ms, submitted_by)
@@ -87,7 +88,8 @@ final class JobSql {
                 RETURNING *
             ), history AS (
                 INSERT INTO job_history (job_id, from_state, to_state, actor, detail)
-                SELECT id, NULL, state, ?, 'submitted' FROM inserted ORDER BY id
+                SELECT n.id, NULL, n.state, i.actor, 'submitted' FROM inserted n JOIN item i ON i.id = n.id
+                ORDER BY n.id
             ), outbox_row AS (
                 INSERT INTO outbox (job_id, topic, event)
                 SELECT i.id, ?, CAST(i.event AS jsonb) FROM item i JOIN inserted n ON n.id = i.id ORDER BY i.id

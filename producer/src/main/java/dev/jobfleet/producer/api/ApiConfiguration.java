@@ -5,6 +5,7 @@ import dev.jobfleet.producer.api.batches.BatchRequestReader;
 import dev.jobfleet.producer.api.schedules.ScheduleRequestReader;
 import dev.jobfleet.store.Batches;
 import dev.jobfleet.store.JobRepository;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Arrays;
 import org.apache.catalina.Context;
 import org.apache.catalina.Lifecycle;
@@ -12,6 +13,8 @@ import org.apache.catalina.Pipeline;
 import org.apache.catalina.Valve;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.valves.ErrorReportValve;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -34,8 +37,16 @@ public class ApiConfiguration {
     }
 
     @Bean
-    JobSubmitter jobSubmitter(JobRepository repository) {
-        return new JobSubmitter(repository);
+    JobSubmitter jobSubmitter(JobRepository repository, ObjectProvider<SubmitGroupCommit> groupCommit) {
+        return new JobSubmitter(repository, groupCommit.getIfAvailable());
+    }
+
+    /** Closed after the web server's graceful shutdown: every request it took has its answer by then. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnProperty(name = "jobfleet.producer.group-commit.enabled", matchIfMissing = true)
+    SubmitGroupCommit submitGroupCommit(JobRepository repository, ProducerProperties properties, MeterRegistry meters) {
+        ProducerProperties.GroupCommit settings = properties.groupCommit();
+        return new SubmitGroupCommit(repository, settings.committers(), settings.maxSize(), meters);
     }
 
     @Bean

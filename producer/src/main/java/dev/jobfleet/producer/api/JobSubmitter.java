@@ -34,9 +34,16 @@ public class JobSubmitter {
     };
 
     private final JobRepository repository;
+    private final SubmitGroupCommit groupCommit;
 
     public JobSubmitter(JobRepository repository) {
+        this(repository, null);
+    }
+
+    /** @param groupCommit where plain submissions go, or null to store each with its own statement */
+    public JobSubmitter(JobRepository repository, SubmitGroupCommit groupCommit) {
         this.repository = repository;
+        this.groupCommit = groupCommit;
     }
 
     public Submitted submit(SubmitJobRequest request) {
@@ -49,8 +56,11 @@ public class JobSubmitter {
      */
     public Submitted submit(SubmitJobRequest request, String fieldPrefix) {
         JobEvent event = event(request);
-        Submission submission = repository.submit(
-                event, request.options().withSubmitter(JobAccess.caller().id()), JobAccess.actor());
+        JobOptions options = request.options().withSubmitter(JobAccess.caller().id());
+        if (groupCommit != null && JobRepository.plain(event, options)) {
+            return new Submitted(groupCommit.submit(event, options, JobAccess.actor()), null);
+        }
+        Submission submission = repository.submit(event, options, JobAccess.actor());
         if (submission.created()) {
             return new Submitted(submission.job(), null);
         }
