@@ -12,13 +12,14 @@ import java.util.Set;
  *
  * @param jobs jobs per drain
  * @param workers worker counts, one fleet each (embedded fleet); a configured fleet is one entry
- * @param paths which drains: {@code kafka} (events straight to the topic) and/or {@code batch}
- *     ({@code POST /jobs:batch})
+ * @param paths which drains: {@code kafka} (events straight to the topic), {@code batch} ({@code
+ *     POST /jobs:batch}) and {@code single} (one {@code POST /jobs} per job)
  * @param steadyPercents open-loop arrival rates as percentages of the measured peak
  * @param steadySeconds how long each steady rate is offered
  * @param ceilingThreads threads of the JDBC ceiling loop
  * @param batch jobs per ceiling statement and per {@code POST /jobs:batch} request
  * @param httpConcurrency batch requests in flight
+ * @param singleConcurrency single {@code POST /jobs} requests in flight
  * @param directory where the embedded fleets live
  * @param reportDirectory where {@code benchmarks.md} and the PNG plots are written
  * @param soakSeconds how long the soak offers its rate; 0 skips it
@@ -36,6 +37,7 @@ record BenchOptions(
         int ceilingThreads,
         int batch,
         int httpConcurrency,
+        int singleConcurrency,
         int soakSeconds,
         int soakPercent,
         int soakRetentionSeconds,
@@ -53,7 +55,8 @@ record BenchOptions(
 
     static final String USAGE = """
             Usage: FleetBenchmark [options]
-              drain: --jobs demo.noop jobs Kafka-first and through POST /jobs:batch, to all SUCCEEDED, with each
+              drain: --jobs demo.noop jobs Kafka-first, through POST /jobs:batch and through single POST /jobs
+              requests, to all SUCCEEDED, with each
               worker count; steady: open-loop fixed arrival rates at percentages of the measured peak, submit->start
               and submit->done percentiles (HdrHistogram); ceiling: the Kafka-first path's insert, claim and finish
               statements in a tight JDBC loop on the same server. Every run is checked exactly-once (one claim,
@@ -62,7 +65,7 @@ record BenchOptions(
               --jobs N               jobs per drain (default 200000)
               --warmup N             jobs run first on each fleet, not counted (default 2000)
               --workers A,B          worker counts, a fresh embedded fleet each (default 1,2,4)
-              --paths P,Q            drains: kafka, batch (default kafka,batch)
+              --paths P,Q            drains: kafka, batch, single (default kafka,batch,single)
               --steady A,B           steady rates in % of the peak; none to skip (default 25,50,75)
               --steady-seconds N     how long each steady rate is offered (default 30)
               --ceiling-threads N    threads of the JDBC ceiling loop; 0 to skip (default 4)
@@ -72,6 +75,7 @@ record BenchOptions(
               --soak-retention N     seconds after which the soak fleet deletes SUCCEEDED jobs (default 60, at least 60)
               --batch N              jobs per ceiling statement and per POST /jobs:batch request (default 200)
               --http-concurrency N   POST /jobs:batch requests in flight (default 4)
+              --single-concurrency N single POST /jobs requests in flight (default 32)
               --dir PATH             the embedded fleets' data (default bench-fleet, in infra/target with -Pbench)
               --report-dir PATH      where benchmarks.md and the plots go (default ../../docs: the repository's
                                      docs/ when run with -Pbench)
@@ -88,12 +92,13 @@ record BenchOptions(
         int jobs = 200_000;
         int warmup = 2_000;
         List<Integer> workers = List.of(1, 2, 4);
-        Set<String> paths = Set.of("kafka", "batch");
+        Set<String> paths = Set.of("kafka", "batch", "single");
         List<Integer> steady = List.of(25, 50, 75);
         int steadySeconds = 30;
         int ceilingThreads = 4;
         int batch = 200;
         int httpConcurrency = 4;
+        int singleConcurrency = 32;
         int soakSeconds = 600;
         int soakPercent = 50;
         int soakRetention = 60;
@@ -116,8 +121,8 @@ record BenchOptions(
                 case "--paths" -> {
                     paths = Set.copyOf(
                             Arrays.asList(LoadOptions.value(args, ++i, arg).split(",")));
-                    if (paths.isEmpty() || !Set.of("kafka", "batch").containsAll(paths)) {
-                        throw new IllegalArgumentException("--paths takes kafka and/or batch: " + paths);
+                    if (paths.isEmpty() || !Set.of("kafka", "batch", "single").containsAll(paths)) {
+                        throw new IllegalArgumentException("--paths takes kafka, batch and/or single: " + paths);
                     }
                 }
                 case "--steady" -> {
@@ -131,6 +136,8 @@ record BenchOptions(
                 case "--batch" -> batch = LoadOptions.atLeast(1, arg, LoadOptions.value(args, ++i, arg));
                 case "--http-concurrency" ->
                     httpConcurrency = LoadOptions.atLeast(1, arg, LoadOptions.value(args, ++i, arg));
+                case "--single-concurrency" ->
+                    singleConcurrency = LoadOptions.atLeast(1, arg, LoadOptions.value(args, ++i, arg));
                 case "--soak-seconds" -> soakSeconds = LoadOptions.atLeast(0, arg, LoadOptions.value(args, ++i, arg));
                 case "--soak-percent" -> soakPercent = LoadOptions.atLeast(1, arg, LoadOptions.value(args, ++i, arg));
                 case "--soak-retention" ->
@@ -172,6 +179,7 @@ record BenchOptions(
                 ceilingThreads,
                 batch,
                 httpConcurrency,
+                singleConcurrency,
                 soakSeconds,
                 soakPercent,
                 soakRetention,

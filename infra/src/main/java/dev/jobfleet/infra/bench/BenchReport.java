@@ -114,13 +114,15 @@ final class BenchReport {
                 .append(options.batch())
                 .append(" per request, ")
                 .append(options.httpConcurrency())
-                .append(" requests in flight (API, outbox, relay, Kafka, workers).\n\n");
+                .append(" requests in flight; single: one `POST /jobs` per job, ")
+                .append(options.singleConcurrency())
+                .append(" requests in flight (both through the API, outbox, relay, Kafka, workers).\n\n");
         md.append("| path | workers | jobs | submitted in s | drained in s | jobs/s | exactly once | load avg after"
                 + " |\n|---|---|---|---|---|---|---|---|\n");
         for (FleetBenchmark.Drain d : run.drains) {
             md.append(String.format(
                     "| %s | %d | %d | %.2f | %.2f | **%.0f** | %s | %s |%n",
-                    d.path().equals("kafka") ? "Kafka-first" : "POST /jobs:batch",
+                    pathName(d.path()),
                     d.workers(),
                     d.jobs(),
                     d.submitSeconds(),
@@ -130,6 +132,7 @@ final class BenchReport {
                     d.load()));
         }
         md.append("\n![throughput over time](").append(DRAIN_PNG).append(")\n\n");
+        singles(md);
         md.append("CPU seconds during each drain (from `/proc`; the machine's total is cores x wall time):\n\n");
         md.append("| drain | wall s | JVM (apps + generator) | broker | PostgreSQL | other processes | idle |\n"
                 + "|---|---|---|---|---|---|---|\n");
@@ -147,6 +150,41 @@ final class BenchReport {
                     c.getOrDefault(CpuSplit.IDLE, 0.0)));
         }
         md.append('\n');
+    }
+
+    /** The single-request drains: requests per second and each request's time, as the clients saw it. */
+    private void singles(StringBuilder md) {
+        List<FleetBenchmark.Drain> singles =
+                run.drains.stream().filter(d -> d.requests() != null).toList();
+        if (singles.isEmpty()) {
+            return;
+        }
+        md.append("Single `POST /jobs`: requests answered per second (first request to last answer; every answer a"
+                        + " 201) and the time of one request, ")
+                .append(options.singleConcurrency())
+                .append(" in flight, closed loop:\n\n");
+        md.append(
+                "| workers | requests/s | request p50 ms | p99 ms | p99.9 ms | max ms |\n|---|---|---|---|---|---|\n");
+        for (FleetBenchmark.Drain d : singles) {
+            Histogram h = d.requests();
+            md.append(String.format(
+                    "| %d | **%.0f** | %.1f | %.1f | %.1f | %.1f |%n",
+                    d.workers(),
+                    d.submittedPerSecond(),
+                    h.getValueAtPercentile(50) / 1e3,
+                    h.getValueAtPercentile(99) / 1e3,
+                    h.getValueAtPercentile(99.9) / 1e3,
+                    h.getMaxValue() / 1e3));
+        }
+        md.append('\n');
+    }
+
+    static String pathName(String path) {
+        return switch (path) {
+            case "kafka" -> "Kafka-first";
+            case "batch" -> "POST /jobs:batch";
+            default -> "POST /jobs";
+        };
     }
 
     private void ceiling(StringBuilder md) {
@@ -322,8 +360,19 @@ final class BenchReport {
                 .orElse(Double.NaN);
         target(md, "drain Kafka-first >= 30,000 jobs/s", kafka, "%.0f jobs/s", kafka >= 30_000);
         target(md, "drain through POST /jobs:batch >= 15,000 jobs/s", batch, "%.0f jobs/s", batch >= 15_000);
-        md.append("| single POST /jobs >= 3,000 requests/s | not measured by this benchmark"
-                + " (the load generator's HTTP mode) | - |\n");
+        run.drains.stream()
+                .filter(d -> d.path().equals("single"))
+                .mapToDouble(FleetBenchmark.Drain::submittedPerSecond)
+                .max()
+                .ifPresentOrElse(
+                        single -> target(
+                                md,
+                                "single POST /jobs >= 3,000 requests/s",
+                                single,
+                                "%.0f requests/s",
+                                single >= 3_000),
+                        () -> md.append(
+                                "| single POST /jobs >= 3,000 requests/s | no single drain in this run | - |\n"));
         run.steadies.stream()
                 .filter(s -> s.percent() == 50)
                 .findFirst()

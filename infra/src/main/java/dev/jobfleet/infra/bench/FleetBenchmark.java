@@ -73,9 +73,15 @@ public final class FleetBenchmark {
             Map<String, Long> waits,
             List<RunProbe.TopStatement> top,
             double[] t,
-            double[] rate) {
+            double[] rate,
+            Histogram requests) {
         double jobsPerSecond() {
             return jobs / seconds;
+        }
+
+        /** Submissions accepted per second, first request to last answer. */
+        double submittedPerSecond() {
+            return jobs / submitSeconds;
         }
     }
 
@@ -208,6 +214,9 @@ public final class FleetBenchmark {
             }
             if (options.paths().contains("batch")) {
                 ok &= drain("batch", workers, target, probe);
+            }
+            if (options.paths().contains("single")) {
+                ok &= drain("single", workers, target, probe);
             }
             if (last) {
                 double peak = drains.stream()
@@ -366,7 +375,7 @@ public final class FleetBenchmark {
     }
 
     private boolean drain(String path, int workers, LocalFleet.Endpoints target, RunProbe probe) throws Exception {
-        String tag = path.charAt(0) + Integer.toString(workers);
+        String tag = (path.equals("single") ? "p" : path.substring(0, 1)) + workers;
         int jobs = options.jobs();
         out.printf(
                 "%nbench: drain %s, %d worker(s): %d x %s%s; load average %s%n",
@@ -374,10 +383,14 @@ public final class FleetBenchmark {
                 workers,
                 jobs,
                 TYPE,
-                path.equals("batch")
-                        ? " through POST /jobs:batch (" + options.batch() + " per request, " + options.httpConcurrency()
-                                + " in flight)"
-                        : " straight to the topic",
+                switch (path) {
+                    case "batch" ->
+                        " through POST /jobs:batch (" + options.batch() + " per request, " + options.httpConcurrency()
+                                + " in flight)";
+                    case "single" ->
+                        " through POST /jobs, one job per request, " + options.singleConcurrency() + " in flight";
+                    default -> " straight to the topic";
+                },
                 BenchReport.loadAverage());
         boolean statements = probe.resetStatements(notes::add);
         CpuSplit cpu = CpuSplit.begin();
@@ -386,11 +399,14 @@ public final class FleetBenchmark {
         double wall0 = System.currentTimeMillis() / 1e3;
         AtomicLong submitEnd = new AtomicLong();
         AtomicReference<Throwable> submitFailure = new AtomicReference<>();
+        Histogram requests = path.equals("single") ? new Histogram(3) : null;
         Thread submitter = Thread.ofPlatform().name("bench-submit").start(() -> {
             try {
-                long accepted = path.equals("kafka")
-                        ? kafka(target.bootstrapServers(), jobs, 0, tag, null)
-                        : batch(target.producer(), target.token(), jobs, tag);
+                long accepted = switch (path) {
+                    case "kafka" -> kafka(target.bootstrapServers(), jobs, 0, tag, null);
+                    case "batch" -> batch(target.producer(), target.token(), jobs, tag);
+                    default -> single(target.producer(), target.token(), jobs, tag, requests);
+                };
                 if (accepted != jobs) {
                     throw new IllegalStateException(accepted + " of " + jobs + " jobs accepted");
                 }
@@ -434,7 +450,8 @@ public final class FleetBenchmark {
                 waits.counts(),
                 top,
                 t,
-                rate);
+                rate,
+                requests);
         drains.add(drain);
         out.printf(
                 "bench: drain %s, %d worker(s): %d jobs in %.2f s = %.0f jobs/s (submitted in %.2f s); %s: %s%n",
@@ -704,6 +721,56 @@ public final class FleetBenchmark {
         pool.shutdown();
         for (Future<?> client : clients) {
             client.get();
+        }
+        pool.awaitTermination(1, TimeUnit.MINUTES);
+        return created.get();
+    }
+
+    /**
+     * One {@code POST /jobs} per job, {@code single-concurrency} requests in flight, each answer's time
+     * recorded in {@code latency} (microseconds); how many were created (201).
+     */
+    private long single(URI producer, String token, int jobs, String tag, Histogram latency) throws Exception {
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+        URI uri = producer.resolve("/jobs");
+        String body = "{\"type\":\"" + TYPE + "\",\"payload\":{\"bench\":\"" + tag + "\"}}";
+        AtomicInteger next = new AtomicInteger();
+        AtomicLong created = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(
+                options.singleConcurrency(),
+                Thread.ofPlatform().name("bench-single-", 0).daemon().factory());
+        List<Future<Histogram>> clients = new ArrayList<>();
+        for (int c = 0; c < options.singleConcurrency(); c++) {
+            clients.add(pool.submit(() -> {
+                Histogram mine = new Histogram(3);
+                while (next.getAndIncrement() < jobs) {
+                    long t0 = System.nanoTime();
+                    HttpResponse<String> response = http.send(
+                            HttpRequest.newBuilder(uri)
+                                    .timeout(Duration.ofSeconds(60))
+                                    .header("Content-Type", "application/json")
+                                    .header("Authorization", "Bearer " + token)
+                                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    mine.recordValue(Math.max(1, (System.nanoTime() - t0) / 1_000));
+                    if (response.statusCode() != 201) {
+                        throw new IllegalStateException("POST /jobs answered " + response.statusCode() + ": "
+                                + response.body()
+                                        .substring(
+                                                0, Math.min(300, response.body().length())));
+                    }
+                    created.incrementAndGet();
+                }
+                return mine;
+            }));
+        }
+        pool.shutdown();
+        for (Future<Histogram> client : clients) {
+            latency.add(client.get());
         }
         pool.awaitTermination(1, TimeUnit.MINUTES);
         return created.get();

@@ -53,7 +53,8 @@ class FleetBenchmarkIT {
             "--jobs", "2000",
             "--warmup", "200",
             "--workers", "1",
-            "--paths", "kafka,batch",
+            "--paths", "kafka,batch,single",
+            "--single-concurrency", "8",
             "--steady", "50",
             "--steady-seconds", "3",
             "--ceiling-threads", "2",
@@ -71,12 +72,18 @@ class FleetBenchmarkIT {
         System.out.print(console);
 
         assertThat(ok).as("the run's own verdict").isTrue();
-        assertThat(benchmark.drains).hasSize(2);
+        assertThat(benchmark.drains).hasSize(3);
         for (FleetBenchmark.Drain drain : benchmark.drains) {
             assertThat(drain.exactlyOnce()).as(drain.path()).isTrue();
             assertThat(drain.check().jobs()).isEqualTo(2000);
             assertThat(drain.check().oneExecution()).isEqualTo(2000);
         }
+        assertThat(benchmark.drains)
+                .filteredOn(d -> d.path().equals("single"))
+                .singleElement()
+                .satisfies(d -> assertThat(d.requests().getTotalCount())
+                        .as("one answer timed per request")
+                        .isEqualTo(2000));
         assertThat(benchmark.steadies).singleElement().satisfies(s -> {
             assertThat(s.exactlyOnce()).isTrue();
             assertThat(s.done().getTotalCount()).isEqualTo(s.jobs());
@@ -96,7 +103,8 @@ class FleetBenchmarkIT {
         assertThat(md)
                 .contains("## Drain", "## Ceiling", "## Steady (open loop)", "## Soak", "## Targets", "## Exactly once")
                 .contains("pg_stat_statements")
-                .contains("| Kafka-first | 1 | 2000 |", "| POST /jobs:batch | 1 | 2000 |");
+                .contains("| Kafka-first | 1 | 2000 |", "| POST /jobs:batch | 1 | 2000 |", "| POST /jobs | 1 | 2000 |")
+                .contains("Single `POST /jobs`: requests answered per second");
         assertThat(report.resolve(BenchReport.DRAIN_PNG)).isNotEmptyFile();
         assertThat(report.resolve(BenchReport.STEADY_PNG)).isNotEmptyFile();
         assertThat(report.resolve(BenchReport.SOAK_PNG)).isNotEmptyFile();
