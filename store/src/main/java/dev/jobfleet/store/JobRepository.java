@@ -247,7 +247,7 @@ public class JobRepository {
                 .list();
     }
 
-    private static String eventRows(Collection<JobEvent> events) {
+    static String eventRows(Collection<JobEvent> events) {
         ArrayNode rows = JSON.createArrayNode();
         for (JobEvent event : events) {
             JobEvent e = event.withDefaults();

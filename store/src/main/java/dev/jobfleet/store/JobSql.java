@@ -18,6 +18,11 @@ package dev.jobfleet.store;
  *       end children of several fan-in batches locks those batch rows in id order too, before the
  *       update whose trigger counts them down ({@code batch_locked}, evaluated first through a
  *       one-time filter).
+ *   <li>Many new rows go in ordered by {@code (concurrency_key, id)}. A new key's gate row is
+ *       inserted by an after-row trigger, in the order the rows went in; a gate a concurrent
+ *       statement inserted and has not committed makes the insert wait. In id order, two statements
+ *       bringing the same new keys in opposite orders waited for each other (a deadlock); in key
+ *       order they queue ({@code GateOrderIT}).
  * </ol>
  *
  * Batches travel as typed arrays (read with {@code unnest}) or as one {@code jsonb} array parameter
@@ -67,9 +72,9 @@ final class JobSql {
 
     /**
      * Many plain submissions (no idempotency, unique or order key, no fan-in batch) in one statement:
-     * the jobs, their history rows and their outbox rows, in id order so that concurrent requests take
-     * their index locks in one order. Nothing can conflict (fresh ids, no keys), so the statement
-     * stores every row or none. Parameters: the jobs as a jsonb array of {@code {id, type, payload,
+     * the jobs, their history rows and their outbox rows, in {@code (concurrency_key, id)} order so
+     * that concurrent requests take their gate and index locks in one order. Nothing can conflict
+     * (fresh ids, no keys), so the statement stores every row or none. Parameters: the jobs as a jsonb array of {@code {id, type, payload,
      * priority, run_at, max_attempts, concurrency_key, metadata, timeout_ms, submitted_by, event,
      * actor}} (the actor of the job's history row), topic.
      */
@@ -84,7 +89,7 @@ final class JobSql {
                                   concurrency_key, metadata, timeout_ms, submitted_by)
                 SELECT id, type, payload, priority, priority, coalesce(run_at, now()), max_attempts, concurrency_key,
                        coalesce(metadata, '{}'), timeout_ms, submitted_by
-                FROM item ORDER BY id
+                FROM item ORDER BY concurrency_key, id
                 RETURNING *
             ), history AS (
                 INSERT INTO job_history (job_id, from_state, to_state, actor, detail)
@@ -177,7 +182,7 @@ final class JobSql {
                                   idempotency_key, concurrency_key, timeout_ms)
                 SELECT id, type, coalesce(payload, '{}'), priority, priority, coalesce(run_at, now()), max_attempts,
                        idempotency_key, concurrency_key, timeout_ms
-                FROM event ORDER BY id
+                FROM event ORDER BY concurrency_key, id
                 ON CONFLICT DO NOTHING
                 RETURNING id, state
             ), history AS (
@@ -223,7 +228,7 @@ final class JobSql {
                                   idempotency_key, concurrency_key, timeout_ms)
                 SELECT id, type, coalesce(payload, '{}'), priority, priority, coalesce(run_at, now()), max_attempts,
                        idempotency_key, concurrency_key, timeout_ms
-                FROM event WHERE NOT claimable ORDER BY id
+                FROM event WHERE NOT claimable ORDER BY concurrency_key, id
                 ON CONFLICT DO NOTHING
                 RETURNING id, state
             ), history AS (
