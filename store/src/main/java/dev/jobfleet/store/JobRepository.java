@@ -216,6 +216,94 @@ public class JobRepository {
     }
 
     /**
+     * Whether a submission can go through {@link #submitIdempotent}: an idempotency key, and no
+     * unique, order or concurrency key and no fan-in batch.
+     */
+    public static boolean idempotentOnly(JobEvent event, JobOptions options) {
+        return event.idempotencyKey() != null
+                && event.concurrencyKey() == null
+                && options.uniqueKey() == null
+                && options.orderKey() == null
+                && options.batchId() == null;
+    }
+
+    /**
+     * Insert many {@linkplain #idempotentOnly idempotency-keyed} submissions, with their history and
+     * outbox rows, in one statement ({@link JobSql#INSERT_IDEMPOTENT_JOBS}), then read the holders of
+     * the keys that inserted nothing. Returns one submission per event, in the order given: created,
+     * or the job holding its key ({@code created} false), or null where the holder was gone by the
+     * time it was read (the caller submits that one again on its own).
+     *
+     * @throws IllegalArgumentException when a submission is not idempotency-keyed only
+     */
+    public List<Submission> submitIdempotent(List<JobEvent> events, List<JobOptions> options, List<String> actors) {
+        if (events.size() != options.size() || events.size() != actors.size()) {
+            throw new IllegalArgumentException(
+                    events.size() + " events, " + options.size() + " options, " + actors.size() + " actors");
+        }
+        if (events.isEmpty()) {
+            return List.of();
+        }
+        Map<UUID, JobRow> inserted = new HashMap<>();
+        jdbc.sql(JobSql.INSERT_IDEMPOTENT_JOBS)
+                .params(idempotentRows(events, options, actors), Topics.JOBS)
+                .query(JOB)
+                .list()
+                .forEach(job -> inserted.put(job.id(), job));
+        List<String> taken = events.stream()
+                .filter(e -> !inserted.containsKey(e.id()))
+                .map(JobEvent::idempotencyKey)
+                .distinct()
+                .toList();
+        Map<String, JobRow> holders = new HashMap<>();
+        if (!taken.isEmpty()) {
+            jdbc.sql(JobSql.FIND_BY_IDEMPOTENCY_KEYS)
+                    .param(new SqlArrayValue("text", taken.toArray()))
+                    .query(JOB)
+                    .list()
+                    .forEach(job -> holders.put(job.idempotencyKey(), job));
+        }
+        List<Submission> result = new ArrayList<>(events.size());
+        for (JobEvent e : events) {
+            JobRow created = inserted.get(e.id());
+            if (created != null) {
+                result.add(new Submission(created, true));
+            } else {
+                JobRow holder = holders.get(e.idempotencyKey());
+                result.add(holder == null ? null : new Submission(holder, false));
+            }
+        }
+        return result;
+    }
+
+    /** The rows parameter of {@link JobSql#INSERT_IDEMPOTENT_JOBS}. */
+    static String idempotentRows(List<JobEvent> events, List<JobOptions> options, List<String> actors) {
+        ArrayNode rows = JSON.createArrayNode();
+        for (int i = 0; i < events.size(); i++) {
+            JobEvent e = events.get(i).withDefaults();
+            JobOptions o = options.get(i);
+            if (!idempotentOnly(e, o)) {
+                throw new IllegalArgumentException("not an idempotency-keyed-only submission: " + e.id());
+            }
+            ObjectNode row = rows.addObject();
+            row.put("ord", i);
+            row.put("id", e.id().toString());
+            row.put("type", e.type());
+            row.set("payload", e.payload());
+            row.put("priority", e.priority());
+            row.put("run_at", e.runAt() == null ? null : e.runAt().toString());
+            row.put("max_attempts", e.maxAttempts());
+            row.put("idempotency_key", e.idempotencyKey());
+            row.set("metadata", o.metadata());
+            row.put("timeout_ms", e.timeoutMs());
+            row.put("submitted_by", o.submittedBy());
+            row.put("event", JobCodec.encodeToString(e.publishable()));
+            row.put("actor", actors.get(i));
+        }
+        return JSON.writeValueAsString(rows);
+    }
+
+    /**
      * Insert the jobs of Kafka-first events that the database does not know yet. Returns the ids
      * inserted; events whose job exists (by id or idempotency key) are left alone.
      */

@@ -102,6 +102,45 @@ final class JobSql {
             SELECT %s FROM inserted
             """.formatted(JOB_COLUMNS);
 
+    /**
+     * Many submissions that carry an idempotency key and nothing else that could conflict or queue
+     * (no unique, order or concurrency key, no fan-in batch), in one statement: the rows go in
+     * ordered by {@code (idempotency_key, ord)}, so concurrent statements with overlapping keys wait
+     * for each other in one order instead of deadlocking, and of two items of one request with the
+     * same key the earlier one wins. A key another job holds inserts nothing ({@code ON CONFLICT DO
+     * NOTHING}); the caller reads the holders. Parameters: the jobs as a jsonb array of {@code {ord,
+     * id, type, payload, priority, run_at, max_attempts, idempotency_key, metadata, timeout_ms,
+     * submitted_by, event, actor}}, topic.
+     */
+    static final String INSERT_IDEMPOTENT_JOBS = """
+            WITH item AS (
+                SELECT * FROM jsonb_to_recordset(CAST(? AS jsonb)) AS i(
+                    ord integer, id uuid, type text, payload jsonb, priority smallint, run_at timestamptz,
+                    max_attempts integer, idempotency_key text, metadata jsonb, timeout_ms integer, submitted_by text,
+                    event text, actor text)
+            ), inserted AS (
+                INSERT INTO jobs (id, type, payload, priority, effective_priority, run_at, max_attempts,
+                                  idempotency_key, metadata, timeout_ms, submitted_by)
+                SELECT id, type, payload, priority, priority, coalesce(run_at, now()), max_attempts, idempotency_key,
+                       coalesce(metadata, '{}'), timeout_ms, submitted_by
+                FROM item ORDER BY idempotency_key, ord
+                ON CONFLICT DO NOTHING
+                RETURNING *
+            ), history AS (
+                INSERT INTO job_history (job_id, from_state, to_state, actor, detail)
+                SELECT n.id, NULL, n.state, i.actor, 'submitted' FROM inserted n JOIN item i ON i.id = n.id
+                ORDER BY n.id
+            ), outbox_row AS (
+                INSERT INTO outbox (job_id, topic, event)
+                SELECT i.id, ?, CAST(i.event AS jsonb) FROM item i JOIN inserted n ON n.id = i.id ORDER BY i.id
+            )
+            SELECT %s FROM inserted
+            """.formatted(JOB_COLUMNS);
+
+    /** The jobs holding any of some idempotency keys. Parameters: keys (text[]). */
+    static final String FIND_BY_IDEMPOTENCY_KEYS =
+            "SELECT " + JOB_COLUMNS + " FROM jobs WHERE idempotency_key = ANY (?)";
+
     /** The job holding a unique key in one of its unique states. Parameters: unique_key. */
     static final String FIND_BY_UNIQUE_KEY =
             "SELECT " + JOB_COLUMNS + " FROM jobs WHERE unique_key = ? AND state = ANY (unique_states)";

@@ -1,6 +1,7 @@
 package dev.jobfleet.producer.api;
 
 import dev.jobfleet.model.FieldError;
+import dev.jobfleet.store.Submission;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -11,7 +12,10 @@ import tools.jackson.databind.JsonNode;
 /**
  * {@code POST /jobs:batch}. Items without idempotency, unique or order key and without a fan-in
  * batch (the common bulk) cannot conflict with anything: they go in with one statement for the
- * whole request, rows in id order ({@link JobSubmitter#submitPlain}). Each other item is submitted
+ * whole request ({@link JobSubmitter#submitPlain}). Items whose only key is an idempotency key (no
+ * concurrency key either) go in with a second statement, rows in key order so that concurrent
+ * requests with overlapping keys queue instead of deadlocking ({@link
+ * JobSubmitter#submitIdempotent}). Each other item is submitted
  * on its own, exactly as {@code POST /jobs} would submit it (one statement: the job, its history row
  * and its outbox row, or nothing), so a bad item costs only itself and a duplicate returns the job
  * that holds its key; one all-or-nothing statement per keyed item keeps concurrent bulk requests with
@@ -39,11 +43,14 @@ public class BulkSubmitter {
         BulkItemResult[] results = new BulkItemResult[jobs.size()];
         SubmitJobRequest[] requests = new SubmitJobRequest[jobs.size()];
         List<Integer> plain = new ArrayList<>();
+        List<Integer> idempotent = new ArrayList<>();
         for (int i = 0; i < jobs.size(); i++) {
             try {
                 requests[i] = reader.readItem(jobs.get(i), JobArray.item(i));
                 if (JobSubmitter.plain(requests[i])) {
                     plain.add(i);
+                } else if (JobSubmitter.idempotentOnly(requests[i])) {
+                    idempotent.add(i);
                 }
             } catch (ProblemException refused) {
                 // this item's answer; the others go on
@@ -66,6 +73,9 @@ public class BulkSubmitter {
                         refused.getMostSpecificCause().getMessage());
             }
         }
+        if (idempotent.size() > 1) {
+            submitIdempotent(idempotent, requests, results);
+        }
         for (int i = 0; i < jobs.size(); i++) {
             if (results[i] != null) {
                 continue;
@@ -78,6 +88,36 @@ public class BulkSubmitter {
             }
         }
         return BulkSubmitResponse.of(List.of(results));
+    }
+
+    /**
+     * Items with an idempotency key and nothing else that could conflict: one statement, rows in key
+     * order. Each answered as {@code POST /jobs} would answer it; an item whose key's holder was gone
+     * when read, or a group the database refused, is left to the one-at-a-time loop.
+     */
+    private void submitIdempotent(List<Integer> items, SubmitJobRequest[] requests, BulkItemResult[] results) {
+        List<Submission> stored;
+        try {
+            stored = submitter.submitIdempotent(
+                    items.stream().map(i -> requests[i]).toList());
+        } catch (DataIntegrityViolationException refused) {
+            log.info(
+                    "a bulk of {} idempotency-keyed jobs was refused ({}); submitting them one at a time",
+                    items.size(),
+                    refused.getMostSpecificCause().getMessage());
+            return;
+        }
+        for (int k = 0; k < items.size(); k++) {
+            int i = items.get(k);
+            if (stored.get(k) == null) {
+                continue; // its key's holder was gone when read: on its own below
+            }
+            try {
+                results[i] = BulkItemResult.of(i, submitter.answer(stored.get(k), requests[i], JobArray.item(i) + "."));
+            } catch (ProblemException refused) {
+                results[i] = BulkItemResult.of(i, refused);
+            }
+        }
     }
 
     private JsonNode readEnvelope(JsonNode body, String headerKey) {

@@ -9,6 +9,7 @@ import dev.jobfleet.store.JobRow;
 import dev.jobfleet.store.Submission;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -60,7 +61,16 @@ public class JobSubmitter {
         if (groupCommit != null && JobRepository.plain(event, options)) {
             return new Submitted(groupCommit.submit(event, options, JobAccess.actor()), null);
         }
-        Submission submission = repository.submit(event, options, JobAccess.actor());
+        return answer(repository.submit(event, options, JobAccess.actor()), request, fieldPrefix);
+    }
+
+    /**
+     * What a stored submission answers: created, the holder of its unique key, the holder of its
+     * idempotency key (same type and payload), or 422 (another type or payload).
+     *
+     * @throws ProblemException 422 when the idempotency key belongs to a job with another type or payload
+     */
+    Submitted answer(Submission submission, SubmitJobRequest request, String fieldPrefix) {
         if (submission.created()) {
             return new Submitted(submission.job(), null);
         }
@@ -101,6 +111,31 @@ public class JobSubmitter {
         return repository.submitPlain(events, options, JobAccess.actor()).stream()
                 .map(job -> new Submitted(job, null))
                 .toList();
+    }
+
+    /**
+     * Many requests that carry an idempotency key and nothing else that could conflict or queue, in
+     * one statement ({@link JobRepository#submitIdempotent}); each answered with {@link #answer}.
+     * Returns one submission per request in the order given, null where it must be submitted again
+     * on its own (its key's holder was gone when read).
+     *
+     * @throws org.springframework.dao.DataAccessException when the database refused one of them;
+     *     nothing was stored
+     */
+    public List<Submission> submitIdempotent(List<SubmitJobRequest> requests) {
+        List<JobEvent> events = new ArrayList<>(requests.size());
+        List<JobOptions> options = new ArrayList<>(requests.size());
+        String submitter = JobAccess.caller().id();
+        for (SubmitJobRequest request : requests) {
+            events.add(event(request));
+            options.add(request.options().withSubmitter(submitter));
+        }
+        return repository.submitIdempotent(events, options, Collections.nCopies(requests.size(), JobAccess.actor()));
+    }
+
+    /** Whether {@link #submitIdempotent} takes this request. */
+    public static boolean idempotentOnly(SubmitJobRequest request) {
+        return JobRepository.idempotentOnly(event(request), request.options());
     }
 
     /** Whether {@link #submitPlain} takes this request. */

@@ -166,6 +166,38 @@ class BulkSubmitIT {
                 .isZero();
     }
 
+    /** Keyed items in one request: the earlier item of a key wins, the later ones answer as POST /jobs would. */
+    @Test
+    void idempotencyKeyedItemsOfOneRequestAnswerInRequestOrder() {
+        String a = "bulk-a-" + run;
+        String b = "bulk-b-" + run;
+        String body = "{\"jobs\": ["
+                + "{\"type\": \"bulk.k\", \"payload\": {\"n\": 1}, \"idempotencyKey\": \"" + b + "\"},"
+                + "{\"type\": \"bulk.k\", \"payload\": {\"n\": 2}, \"idempotencyKey\": \"" + a + "\"},"
+                + "{\"type\": \"bulk.k\", \"payload\": {\"n\": 1.0}, \"idempotencyKey\": \"" + b + "\"},"
+                + "{\"type\": \"bulk.other\", \"payload\": {\"n\": 2}, \"idempotencyKey\": \"" + a + "\"}"
+                + "]}";
+        TableCounts before = TableCounts.of(dataSource);
+
+        HttpApi.Response response = api.post("/jobs:batch", body);
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        JsonNode results = response.json().get("results");
+        assertThat(results.valueStream().map(r -> r.get("status").intValue())).containsExactly(201, 201, 200, 422);
+        assertThat(results.get(2).get("duplicate").stringValue()).isEqualTo("idempotency-key");
+        assertThat(results.get(2).get("job").get("id").stringValue())
+                .isEqualTo(results.get(0).get("job").get("id").stringValue());
+        assertThat(results.get(3).get("problem").get("jobId").stringValue())
+                .isEqualTo(results.get(1).get("job").get("id").stringValue());
+        assertThat(fields(results.get(3))).containsExactly("jobs[3].idempotencyKey");
+        assertThat(TableCounts.of(dataSource)).as("the two created items only").isEqualTo(before.plus(2, 2, 2));
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs WHERE type = 'bulk.other' AND idempotency_key = ?")
+                        .param(a)
+                        .query(Long.class)
+                        .single())
+                .isZero();
+    }
+
     private static List<String> fields(JsonNode result) {
         return result.get("problem")
                 .get("errors")
