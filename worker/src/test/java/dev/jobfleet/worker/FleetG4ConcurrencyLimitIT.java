@@ -40,7 +40,7 @@ class FleetG4ConcurrencyLimitIT {
     private static final int JOBS = 300;
     private static final int LIMIT = 3;
     private static final int NAIVE_JOBS = 100;
-    private static final int NAIVE_ROUNDS = 3;
+    private static final int NAIVE_ROUNDS = 8;
     private static final String KEY = "g4-fleet";
 
     private static Fleet fleet;
@@ -63,7 +63,8 @@ class FleetG4ConcurrencyLimitIT {
     void fourWorkersNeverRunMoreJobsOfAKeyThanItsLimit() {
         long naiveStarted = System.nanoTime();
         // the naive race window is one round trip wide: a round of 100 jobs on a loaded machine can miss
-        // it (CI once saw exactly 3 at once), so up to NAIVE_ROUNDS rounds, stopping at the first overlap
+        // it (CI saw exactly 3 at once, once in 1 round and once in 3), so up to NAIVE_ROUNDS rounds, stopping at
+        // the first overlap
         int naiveRounds = 0;
         long naiveMax = 0;
         while (naiveRounds < NAIVE_ROUNDS && naiveMax <= LIMIT) {
