@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -170,37 +171,13 @@ public class JobRepository {
      * submissions of several callers gathered into one statement (the producer's group commit).
      */
     public List<JobRow> submitPlain(List<JobEvent> events, List<JobOptions> options, List<String> actors) {
-        if (events.size() != options.size() || events.size() != actors.size()) {
-            throw new IllegalArgumentException(
-                    events.size() + " events, " + options.size() + " options, " + actors.size() + " actors");
-        }
+        String rows = submissionRows(events, options, actors, JobRepository::plain, "plain");
         if (events.isEmpty()) {
             return List.of();
         }
-        ArrayNode rows = JSON.createArrayNode();
-        for (int i = 0; i < events.size(); i++) {
-            JobEvent e = events.get(i).withDefaults();
-            JobOptions o = options.get(i);
-            if (!plain(e, o)) {
-                throw new IllegalArgumentException("not a plain submission: " + e.id());
-            }
-            ObjectNode row = rows.addObject();
-            row.put("id", e.id().toString());
-            row.put("type", e.type());
-            row.set("payload", e.payload());
-            row.put("priority", e.priority());
-            row.put("run_at", e.runAt() == null ? null : e.runAt().toString());
-            row.put("max_attempts", e.maxAttempts());
-            row.put("concurrency_key", e.concurrencyKey());
-            row.set("metadata", o.metadata());
-            row.put("timeout_ms", e.timeoutMs());
-            row.put("submitted_by", o.submittedBy());
-            row.put("event", JobCodec.encodeToString(e.publishable()));
-            row.put("actor", actors.get(i));
-        }
         Map<UUID, JobRow> byId = new HashMap<>();
         jdbc.sql(JobSql.INSERT_PLAIN_JOBS)
-                .params(JSON.writeValueAsString(rows), Topics.JOBS)
+                .params(rows, Topics.JOBS)
                 .query(JOB)
                 .list()
                 .forEach(job -> byId.put(job.id(), job));
@@ -237,16 +214,13 @@ public class JobRepository {
      * @throws IllegalArgumentException when a submission is not idempotency-keyed only
      */
     public List<Submission> submitIdempotent(List<JobEvent> events, List<JobOptions> options, List<String> actors) {
-        if (events.size() != options.size() || events.size() != actors.size()) {
-            throw new IllegalArgumentException(
-                    events.size() + " events, " + options.size() + " options, " + actors.size() + " actors");
-        }
+        String rows = submissionRows(events, options, actors, JobRepository::idempotentOnly, "idempotency-keyed-only");
         if (events.isEmpty()) {
             return List.of();
         }
         Map<UUID, JobRow> inserted = new HashMap<>();
         jdbc.sql(JobSql.INSERT_IDEMPOTENT_JOBS)
-                .params(idempotentRows(events, options, actors), Topics.JOBS)
+                .params(rows, Topics.JOBS)
                 .query(JOB)
                 .list()
                 .forEach(job -> inserted.put(job.id(), job));
@@ -276,14 +250,28 @@ public class JobRepository {
         return result;
     }
 
-    /** The rows parameter of {@link JobSql#INSERT_IDEMPOTENT_JOBS}. */
-    static String idempotentRows(List<JobEvent> events, List<JobOptions> options, List<String> actors) {
+    /**
+     * The rows parameter of {@link JobSql#INSERT_PLAIN_JOBS} and {@link JobSql#INSERT_IDEMPOTENT_JOBS}
+     * (each reads the columns it declares): one object per submission, {@code ord} its place.
+     *
+     * @throws IllegalArgumentException when the lists differ in size or a submission is not {@code kind}
+     */
+    static String submissionRows(
+            List<JobEvent> events,
+            List<JobOptions> options,
+            List<String> actors,
+            BiPredicate<JobEvent, JobOptions> takes,
+            String kind) {
+        if (events.size() != options.size() || events.size() != actors.size()) {
+            throw new IllegalArgumentException(
+                    events.size() + " events, " + options.size() + " options, " + actors.size() + " actors");
+        }
         ArrayNode rows = JSON.createArrayNode();
         for (int i = 0; i < events.size(); i++) {
             JobEvent e = events.get(i).withDefaults();
             JobOptions o = options.get(i);
-            if (!idempotentOnly(e, o)) {
-                throw new IllegalArgumentException("not an idempotency-keyed-only submission: " + e.id());
+            if (!takes.test(e, o)) {
+                throw new IllegalArgumentException("not a " + kind + " submission: " + e.id());
             }
             ObjectNode row = rows.addObject();
             row.put("ord", i);
@@ -293,6 +281,7 @@ public class JobRepository {
             row.put("priority", e.priority());
             row.put("run_at", e.runAt() == null ? null : e.runAt().toString());
             row.put("max_attempts", e.maxAttempts());
+            row.put("concurrency_key", e.concurrencyKey());
             row.put("idempotency_key", e.idempotencyKey());
             row.set("metadata", o.metadata());
             row.put("timeout_ms", e.timeoutMs());

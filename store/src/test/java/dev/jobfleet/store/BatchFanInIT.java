@@ -282,7 +282,7 @@ class BatchFanInIT {
                         finish.accept(claims, owner);
                         break;
                     } catch (DataAccessException e) {
-                        if (!isDeadlock(e)) {
+                        if (!Deadlocks.isDeadlock(e)) {
                             throw e;
                         }
                         deadlocks.incrementAndGet();
@@ -309,15 +309,6 @@ class BatchFanInIT {
                     .put("state", "SUCCEEDED");
         }
         return JobCodec.mapper().writeValueAsString(rows);
-    }
-
-    private static boolean isDeadlock(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && "40P01".equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void runAll(String type, String owner, Runnable afterEachChild) {

@@ -30,7 +30,7 @@ class IdempotentBulkIT {
     private static final int THREADS = 12;
     private static final int KEYS = 40;
     private static final int ROUNDS = 10;
-    private static final int MAX_NAIVE_ROUNDS = 30;
+    private static final int MAX_NAIVE_ROUNDS = 80;
 
     private static TestDatabase db;
     private static JdbcClient jdbc;
@@ -68,17 +68,19 @@ class IdempotentBulkIT {
                                 jdbc.sql("SET LOCAL deadlock_timeout = '50ms'").update();
                                 jdbc.sql(requestOrder)
                                         .params(
-                                                JobRepository.idempotentRows(
+                                                JobRepository.submissionRows(
                                                         events,
                                                         Collections.nCopies(events.size(), JobOptions.NONE),
-                                                        Collections.nCopies(events.size(), "test")),
+                                                        Collections.nCopies(events.size(), "test"),
+                                                        JobRepository::idempotentOnly,
+                                                        "idempotency-keyed-only"),
                                                 "jobfleet.jobs")
                                         .query()
                                         .listOfRows();
                             });
                     return false;
                 } catch (DataAccessException e) {
-                    if ("40P01".equals(sqlState(e))) {
+                    if (Deadlocks.isDeadlock(e)) {
                         return true;
                     }
                     throw e;
@@ -155,14 +157,5 @@ class IdempotentBulkIT {
                     JobIds.next(), "bulk.keyed", JobCodec.mapper().createObjectNode(), null, null, null, null, key));
         }
         return events;
-    }
-
-    private static String sqlState(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null) {
-                return sql.getSQLState();
-            }
-        }
-        return null;
     }
 }

@@ -68,7 +68,7 @@ class LockOrderingIT {
                         }
                     });
                 } catch (DataAccessException e) {
-                    if (!isDeadlock(e)) {
+                    if (!Deadlocks.isDeadlock(e)) {
                         throw e;
                     }
                     naiveDeadlocks.incrementAndGet();
@@ -170,7 +170,7 @@ class LockOrderingIT {
                             finished.addAndGet(finish(finishSql, batch, runs));
                             break;
                         } catch (DataAccessException e) {
-                            if (!isDeadlock(e)) {
+                            if (!Deadlocks.isDeadlock(e)) {
                                 throw e;
                             }
                             deadlocks.incrementAndGet(); // rolled back whole: the completer retries it
@@ -237,7 +237,7 @@ class LockOrderingIT {
             extended.addAndGet(
                     repository.extendLeases(batch, Duration.ofMinutes(1)).size());
         } catch (DataAccessException e) {
-            if (!isDeadlock(e)) {
+            if (!Deadlocks.isDeadlock(e)) {
                 throw e;
             }
             deadlocks.incrementAndGet();
@@ -248,14 +248,5 @@ class LockOrderingIT {
         List<UUID> copy = new ArrayList<>(ids);
         Collections.shuffle(copy);
         return copy.subList(0, ids.size() / 2);
-    }
-
-    private static boolean isDeadlock(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && "40P01".equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -670,10 +670,7 @@ public final class FleetBenchmark {
 
     /** {@code POST /jobs:batch}, {@code batch} jobs per request, some in flight; how many were created (201). */
     private long batch(URI producer, String token, int jobs, String tag) throws Exception {
-        HttpClient http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5))
-                .build();
+        HttpClient http = httpClient();
         URI uri = producer.resolve("/jobs:batch");
         String item = "{\"type\":\"" + TYPE + "\",\"payload\":{\"bench\":\"" + tag + "\"}}";
         AtomicInteger next = new AtomicInteger();
@@ -731,10 +728,7 @@ public final class FleetBenchmark {
      * recorded in {@code latency} (microseconds); how many were created (201).
      */
     private long single(URI producer, String token, int jobs, String tag, Histogram latency) throws Exception {
-        HttpClient http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5))
-                .build();
+        HttpClient http = httpClient();
         URI uri = producer.resolve("/jobs");
         String body = "{\"type\":\"" + TYPE + "\",\"payload\":{\"bench\":\"" + tag + "\"}}";
         AtomicInteger next = new AtomicInteger();
@@ -774,6 +768,13 @@ public final class FleetBenchmark {
         }
         pool.awaitTermination(1, TimeUnit.MINUTES);
         return created.get();
+    }
+
+    private static HttpClient httpClient() {
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
     }
 
     /** Wait until {@code workers} consumers of the fleet's group hold partitions; -1: any number, just stable. */

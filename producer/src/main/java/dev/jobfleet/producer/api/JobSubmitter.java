@@ -101,14 +101,8 @@ public class JobSubmitter {
      *     nothing was stored
      */
     public List<Submitted> submitPlain(List<SubmitJobRequest> requests) {
-        List<JobEvent> events = new ArrayList<>(requests.size());
-        List<JobOptions> options = new ArrayList<>(requests.size());
-        String submitter = JobAccess.caller().id();
-        for (SubmitJobRequest request : requests) {
-            events.add(event(request));
-            options.add(request.options().withSubmitter(submitter));
-        }
-        return repository.submitPlain(events, options, JobAccess.actor()).stream()
+        Prepared p = prepare(requests);
+        return repository.submitPlain(p.events, p.options, JobAccess.actor()).stream()
                 .map(job -> new Submitted(job, null))
                 .toList();
     }
@@ -123,6 +117,15 @@ public class JobSubmitter {
      *     nothing was stored
      */
     public List<Submission> submitIdempotent(List<SubmitJobRequest> requests) {
+        Prepared p = prepare(requests);
+        return repository.submitIdempotent(
+                p.events, p.options, Collections.nCopies(requests.size(), JobAccess.actor()));
+    }
+
+    /** Requests as events and options, submitted by the current caller. */
+    private record Prepared(List<JobEvent> events, List<JobOptions> options) {}
+
+    private static Prepared prepare(List<SubmitJobRequest> requests) {
         List<JobEvent> events = new ArrayList<>(requests.size());
         List<JobOptions> options = new ArrayList<>(requests.size());
         String submitter = JobAccess.caller().id();
@@ -130,7 +133,7 @@ public class JobSubmitter {
             events.add(event(request));
             options.add(request.options().withSubmitter(submitter));
         }
-        return repository.submitIdempotent(events, options, Collections.nCopies(requests.size(), JobAccess.actor()));
+        return new Prepared(events, options);
     }
 
     /** Whether {@link #submitIdempotent} takes this request. */
