@@ -63,9 +63,10 @@ final class BenchReport {
                 .append(" -Dbench.args=\"")
                 .append(String.join(" ", options.commandLine()))
                 .append("\"\n```\n\n");
-        md.append("Defaults: `--jobs 200000 --workers 1,2,4 --paths kafka,batch --steady 25,50,75 --steady-seconds 30"
-                + " --ceiling-threads 4 --batch 200`; `--help` lists every option, including a running fleet"
-                + " instead of the embedded one.\n\n");
+        md.append(
+                "Defaults: `--jobs 200000 --workers 1,2,4 --paths kafka,batch,single --steady 25,50,75 --steady-seconds 30"
+                        + " --ceiling-threads 4 --batch 200`; `--help` lists every option, including a running fleet"
+                        + " instead of the embedded one.\n\n");
         machine(md);
         drains(md);
         ceiling(md);
