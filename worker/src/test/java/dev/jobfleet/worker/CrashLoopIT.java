@@ -48,7 +48,11 @@ class CrashLoopIT {
                 jobfleet.othersSucceeded);
         assertThat(jobfleet.crasher.state()).isEqualTo(JobState.DEAD);
         assertThat(jobfleet.crasher.lastError()).isEqualTo("its worker was lost 2 times");
-        assertThat(jobfleet.deaths).isEqualTo(2);
+        // each of the 2 losses is normally a death; on a loaded machine one may be a lease that expired on a
+        // live worker (CI saw 1 death and 2 losses twice, with 2 s and with 5 s leases), which counts the same
+        assertThat(jobfleet.deaths)
+                .as("the job stopped killing workers after max-rescues losses")
+                .isBetween(1, 2);
         assertThat(jobfleet.othersSucceeded).isEqualTo(150);
     }
 
