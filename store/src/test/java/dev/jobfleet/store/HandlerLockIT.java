@@ -140,10 +140,12 @@ class HandlerLockIT {
         assertThat(locks.release(taken).heldThroughout()).isTrue();
 
         // an expired lock goes to the next run, and its holder learns it at release
-        HandlerLocks.Held brief = acquired(locks.tryAcquire(b.jobId(), b.token(), "brief", Duration.ofMillis(200)));
+        // c is claimed first, so that only one statement lies between the brief lock and c's attempt (CI once
+        // spent more than a 200 ms lifetime on submitting and claiming c in between)
         Claim c = repository
                 .claim(Jobs.submit(repository, "lock.fence", 1), Set.of("lock.fence"), "w", LEASE)
                 .get(0);
+        HandlerLocks.Held brief = acquired(locks.tryAcquire(b.jobId(), b.token(), "brief", Duration.ofSeconds(1)));
         assertThat(locks.tryAcquire(c.jobId(), c.token(), "brief", TTL)).isInstanceOf(HandlerLocks.Attempt.Busy.class);
         HandlerLocks.Attempt next = await().atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(50))
