@@ -150,10 +150,17 @@ public class JobRepository {
 
     /** Whether a submission with these options can go through {@link #submitPlain}: no keys, no batch. */
     public static boolean plain(JobEvent event, JobOptions options) {
-        return event.idempotencyKey() == null
-                && options.uniqueKey() == null
-                && options.orderKey() == null
-                && options.batchId() == null;
+        return plain(event.idempotencyKey(), options);
+    }
+
+    /** {@link #plain(JobEvent, JobOptions)} from the fields it reads, for a caller without an event yet. */
+    public static boolean plain(String idempotencyKey, JobOptions options) {
+        return idempotencyKey == null && keyless(options);
+    }
+
+    /** No unique or order key, no fan-in batch. */
+    private static boolean keyless(JobOptions options) {
+        return options.uniqueKey() == null && options.orderKey() == null && options.batchId() == null;
     }
 
     /**
@@ -197,11 +204,12 @@ public class JobRepository {
      * unique, order or concurrency key and no fan-in batch.
      */
     public static boolean idempotentOnly(JobEvent event, JobOptions options) {
-        return event.idempotencyKey() != null
-                && event.concurrencyKey() == null
-                && options.uniqueKey() == null
-                && options.orderKey() == null
-                && options.batchId() == null;
+        return idempotentOnly(event.idempotencyKey(), event.concurrencyKey(), options);
+    }
+
+    /** {@link #idempotentOnly(JobEvent, JobOptions)} from the fields it reads. */
+    public static boolean idempotentOnly(String idempotencyKey, String concurrencyKey, JobOptions options) {
+        return idempotencyKey != null && concurrencyKey == null && keyless(options);
     }
 
     /**

@@ -71,6 +71,23 @@ final class JobSql {
             """.formatted(JOB_COLUMNS);
 
     /**
+     * The end of the many-row submissions ({@link #INSERT_PLAIN_JOBS}, {@link #INSERT_IDEMPOTENT_JOBS}):
+     * the history row (with each item's actor) and the outbox row of every job the {@code inserted} CTE
+     * inserted from the {@code item} CTE, and those jobs. Parameter: topic.
+     */
+    private static final String SUBMITTED_HISTORY_AND_OUTBOX = """
+            ), history AS (
+                INSERT INTO job_history (job_id, from_state, to_state, actor, detail)
+                SELECT n.id, NULL, n.state, i.actor, 'submitted' FROM inserted n JOIN item i ON i.id = n.id
+                ORDER BY n.id
+            ), outbox_row AS (
+                INSERT INTO outbox (job_id, topic, event)
+                SELECT i.id, ?, CAST(i.event AS jsonb) FROM item i JOIN inserted n ON n.id = i.id ORDER BY i.id
+            )
+            SELECT %s FROM inserted
+            """.formatted(JOB_COLUMNS);
+
+    /**
      * Many plain submissions (no idempotency, unique or order key, no fan-in batch) in one statement:
      * the jobs, their history rows and their outbox rows, in {@code (concurrency_key, id)} order so
      * that concurrent requests take their gate and index locks in one order. Nothing can conflict
@@ -91,16 +108,7 @@ final class JobSql {
                        coalesce(metadata, '{}'), timeout_ms, submitted_by
                 FROM item ORDER BY concurrency_key, id
                 RETURNING *
-            ), history AS (
-                INSERT INTO job_history (job_id, from_state, to_state, actor, detail)
-                SELECT n.id, NULL, n.state, i.actor, 'submitted' FROM inserted n JOIN item i ON i.id = n.id
-                ORDER BY n.id
-            ), outbox_row AS (
-                INSERT INTO outbox (job_id, topic, event)
-                SELECT i.id, ?, CAST(i.event AS jsonb) FROM item i JOIN inserted n ON n.id = i.id ORDER BY i.id
-            )
-            SELECT %s FROM inserted
-            """.formatted(JOB_COLUMNS);
+            """ + SUBMITTED_HISTORY_AND_OUTBOX;
 
     /**
      * Many submissions that carry an idempotency key and nothing else that could conflict or queue
@@ -126,16 +134,7 @@ final class JobSql {
                 FROM item ORDER BY idempotency_key, ord
                 ON CONFLICT DO NOTHING
                 RETURNING *
-            ), history AS (
-                INSERT INTO job_history (job_id, from_state, to_state, actor, detail)
-                SELECT n.id, NULL, n.state, i.actor, 'submitted' FROM inserted n JOIN item i ON i.id = n.id
-                ORDER BY n.id
-            ), outbox_row AS (
-                INSERT INTO outbox (job_id, topic, event)
-                SELECT i.id, ?, CAST(i.event AS jsonb) FROM item i JOIN inserted n ON n.id = i.id ORDER BY i.id
-            )
-            SELECT %s FROM inserted
-            """.formatted(JOB_COLUMNS);
+            """ + SUBMITTED_HISTORY_AND_OUTBOX;
 
     /** The jobs holding any of some idempotency keys. Parameters: keys (text[]). */
     static final String FIND_BY_IDEMPOTENCY_KEYS =

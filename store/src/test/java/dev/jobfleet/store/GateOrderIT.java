@@ -94,7 +94,15 @@ class GateOrderIT {
                 intake.deadlocks,
                 plain.deadlocks);
 
-        assertThat(naive.inserts).as("control: its threads ran").isGreaterThanOrEqualTo(THREADS);
+        assertThat(naive.inserts)
+                .as("control: every thread of every race ran to its end")
+                .isEqualTo(naiveRounds * THREADS);
+        assertThat(jdbc.sql("SELECT count(*) FROM jobs WHERE concurrency_key LIKE 'naive-%'")
+                        .query(Long.class)
+                        .single())
+                .as("control: the inserts that were not deadlock victims stored their jobs")
+                .isEqualTo(naive.stored)
+                .isPositive();
         assertThat(naive.deadlocks).as("control: rows in id order deadlock").isPositive();
         for (Outcome o : List.of(kafkaFirst, intake, plain)) {
             assertThat(o.inserts).isEqualTo(rounds * THREADS);

@@ -138,12 +138,12 @@ public class JobSubmitter {
 
     /** Whether {@link #submitIdempotent} takes this request. */
     public static boolean idempotentOnly(SubmitJobRequest request) {
-        return JobRepository.idempotentOnly(event(request), request.options());
+        return JobRepository.idempotentOnly(request.idempotencyKey(), request.concurrencyKey(), request.options());
     }
 
     /** Whether {@link #submitPlain} takes this request. */
     public static boolean plain(SubmitJobRequest request) {
-        return JobRepository.plain(event(request), request.options());
+        return JobRepository.plain(request.idempotencyKey(), request.options());
     }
 
     private static JobEvent event(SubmitJobRequest request) {
